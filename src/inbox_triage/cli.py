@@ -1,0 +1,321 @@
+"""The command line: parse arguments, build the context, configure logging, dispatch.
+
+The command names, flags and JSON shapes are a contract (see README); the
+work itself lives in the domain packages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from inbox_triage import __version__
+from inbox_triage.config import Settings, load_settings
+from inbox_triage.context import AppContext
+from inbox_triage.errors import InboxTriageError, UsageError
+from inbox_triage.logs import configure_logging
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `inbox-triage`; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings(args.config)
+        configure_logging(settings.logging, verbose=args.verbose)
+        return int(args.handler(args, settings))
+    except InboxTriageError as error:
+        print(f"inbox-triage: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def emit(data: Any) -> None:
+    """Print one JSON document (UTF-8, stable key order)."""
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def open_context(settings: Settings, migrate: bool = False) -> AppContext:
+    """The application context; `migrate` brings the schema up to date first."""
+    from inbox_triage.db.migrate import upgrade, current_revision
+
+    app = AppContext.create(settings)
+    if migrate:
+        upgrade(app.engine)
+    elif current_revision(app.engine) is None:
+        raise UsageError("the database is empty; run `inbox-triage db upgrade` first")
+    return app
+
+
+def local_today(app: AppContext) -> Any:
+    return app.clock().astimezone(ZoneInfo(app.settings.deadlines.timezone)).date()
+
+
+# --- command handlers -------------------------------------------------------
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.db.migrate import current_revision
+
+    app = open_context(settings, migrate=True)
+    print(f"database at revision {current_revision(app.engine)}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage import service
+
+    app = open_context(settings, migrate=True)
+    if args.demo:
+        from inbox_triage.demo import load_demo
+
+        load_demo(app)
+    stop = threading.Event()
+    service.install_signal_handlers(stop)
+    service.serve(app, stop, with_smtp=True)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage import service
+
+    app = open_context(settings, migrate=False)
+    stop = threading.Event()
+    service.install_signal_handlers(stop)
+    if args.once:
+        from inbox_triage.pipeline import Processor
+
+        print(f"processed {Processor(app).run_pending()} message(s)")
+        return 0
+    service.serve(app, stop, with_smtp=False)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.demo import load_demo
+
+    app = open_context(settings, migrate=True)
+    summary = load_demo(app)
+    print(f"demo loaded: {summary}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.intake.ingest import collect, ingest
+    from inbox_triage.pipeline import Processor
+
+    items = collect(args.paths, args.mbox, args.maildir)
+    app = open_context(settings, migrate=True)
+    summary = ingest(app, items, show_progress=sys.stderr.isatty() and not args.json)
+    result = summary.to_json()
+    if not args.no_process:
+        result["processed"] = Processor(app).run_pending()
+    if args.json:
+        emit(result)
+    else:
+        print(f"{summary.stored} stored, {summary.duplicates} duplicate(s), "
+              f"{len(summary.errors)} error(s)")
+        for error in summary.errors:
+            print(f"  {error['source']}: {error['error']}", file=sys.stderr)
+    return 1 if summary.errors else 0
+
+
+def cmd_messages_list(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.db.session import transaction
+    from inbox_triage.processing.views import list_messages
+
+    app = open_context(settings)
+    with transaction(app.sessions) as session:
+        rows = list_messages(session)
+    if args.json:
+        emit(rows)
+    else:
+        for row in rows:
+            print(f"{row['id']:>6}  {row['state']:<9} {row['case'] or '-':<16} "
+                  f"{(row['subject'] or '')[:60]}")
+    return 0
+
+
+def cmd_cases_list(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.cases.schedule import calendar_for
+    from inbox_triage.cases.views import list_cases
+    from inbox_triage.db.session import transaction
+
+    app = open_context(settings)
+    with transaction(app.sessions) as session:
+        rows = list_cases(session, local_today(app), calendar_for(app), status=args.status,
+                          overdue=args.overdue, due_within=args.due_within)
+    if args.json:
+        emit(rows)
+    else:
+        for row in rows:
+            print(f"{row['reference']:<16} {row['status']:<22} due {row['due'] or '-':<10} "
+                  f"{','.join(row['rights'])}")
+    return 0
+
+
+def cmd_cases_show(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.cases.schedule import calendar_for
+    from inbox_triage.cases.views import show_case
+    from inbox_triage.db.session import transaction
+
+    app = open_context(settings)
+    with transaction(app.sessions) as session:
+        detail = show_case(session, args.reference, local_today(app), calendar_for(app))
+    emit(detail)
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.cases.audit import verify_chains
+    from inbox_triage.db.session import transaction
+
+    app = open_context(settings)
+    with transaction(app.sessions) as session:
+        problems = verify_chains(session)
+    for problem in problems:
+        print(f"{problem.reference}: event {problem.sequence}: {problem.reason}")
+    if not problems:
+        print("audit log intact")
+    return 1 if problems else 0
+
+
+def cmd_deadline(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.cases.calendar import WorkingCalendar
+    from inbox_triage.cases.deadlines import compute_deadlines, load_response_policy
+    from inbox_triage.cases.schedule import policy_path
+
+    try:
+        received = datetime.fromisoformat(args.received)
+    except ValueError:
+        raise UsageError(f"--received: not an ISO date-time: {args.received!r}") from None
+    if received.tzinfo is None:
+        raise UsageError("--received: give a time zone offset, e.g. 2027-01-31T10:00:00+01:00")
+    result = compute_deadlines(
+        received, args.right, WorkingCalendar.from_settings(settings.deadlines),
+        load_response_policy(policy_path(settings)), extended=args.extended,
+        tz=settings.deadlines.timezone,
+    )
+    if args.json:
+        emit(result.to_json())
+    else:
+        print(f"received {result.received_local}; due {result.due} ({result.basis}); "
+              f"GDPR {result.gdpr_due}; policy {result.policy_due or '-'}; "
+              f"extended {result.extended_due}")
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.nlp.batch import classify_paths
+
+    return classify_paths(args.path, jsonl=args.jsonl, out=sys.stdout)
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.nlp.train import train_all
+
+    train_all(corpus_dir=args.corpus, output_dir=args.output, quick=args.quick,
+              architecture=args.architecture)
+    return 0
+
+
+# --- argument parser ----------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inbox-triage",
+        description="Turn the privacy mail reaching a company mailbox into tracked GDPR cases.",
+        epilog="Configuration: a TOML file named by --config or INBOX_TRIAGE_CONFIG, "
+        "overridden by INBOX_TRIAGE_* environment variables (see README).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--config", type=Path, help="TOML configuration file")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run SMTP intake and the processor until stopped")
+    serve.add_argument("--demo", action="store_true", help="load the demo data first")
+    serve.set_defaults(handler=cmd_serve)
+
+    worker = commands.add_parser("worker", help="run the processor only (scale-out role)")
+    worker.add_argument("--once", action="store_true", help="process what is due, then exit")
+    worker.set_defaults(handler=cmd_worker)
+
+    demo = commands.add_parser("demo", help="load demo messages so the queue is not empty")
+    demo.set_defaults(handler=cmd_demo)
+
+    db = commands.add_parser("db", help="database maintenance").add_subparsers(metavar="ACTION")
+    db.add_parser("upgrade", help="apply database migrations").set_defaults(
+        handler=cmd_db_upgrade)
+
+    ingest = commands.add_parser("ingest", help="import .eml files, an mbox or a Maildir")
+    ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                        help=".eml files or directories of them")
+    ingest.add_argument("--mbox", type=Path, metavar="FILE", help="an mbox file")
+    ingest.add_argument("--maildir", type=Path, metavar="DIR", help="a Maildir folder")
+    ingest.add_argument("--json", action="store_true", help="print a JSON summary")
+    ingest.add_argument("--no-process", action="store_true",
+                        help="only store; leave processing to serve/worker")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    messages = commands.add_parser("messages", help="stored messages").add_subparsers(
+        metavar="ACTION")
+    listing = messages.add_parser("list", help="every stored message with its state")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_messages_list)
+
+    cases = commands.add_parser("cases", help="tracked cases").add_subparsers(metavar="ACTION")
+    case_list = cases.add_parser("list", help="cases ordered by binding deadline")
+    case_list.add_argument("--overdue", action="store_true", help="only open overdue cases")
+    case_list.add_argument("--due-within", type=int, metavar="DAYS",
+                           help="only open cases due within DAYS days")
+    case_list.add_argument("--status", metavar="S", help="only cases in this state")
+    case_list.add_argument("--json", action="store_true")
+    case_list.set_defaults(handler=cmd_cases_list)
+    case_show = cases.add_parser("show", help="one case with its messages and events")
+    case_show.add_argument("reference", metavar="REF")
+    case_show.add_argument("--json", action="store_true", help="(the output is always JSON)")
+    case_show.set_defaults(handler=cmd_cases_show)
+
+    audit = commands.add_parser("audit", help="audit log").add_subparsers(metavar="ACTION")
+    audit.add_parser("verify", help="check every case's hash chain").set_defaults(
+        handler=cmd_audit_verify)
+
+    deadline = commands.add_parser("deadline", help="compute a request's deadlines")
+    deadline.add_argument("--received", required=True, metavar="ISO",
+                          help="receipt time with offset, e.g. 2027-01-31T10:00:00+01:00")
+    deadline.add_argument("--right", required=True, action="append", metavar="R",
+                          help="a right (repeat for several)")
+    deadline.add_argument("--extended", action="store_true", help="the case was extended")
+    deadline.add_argument("--json", action="store_true")
+    deadline.set_defaults(handler=cmd_deadline)
+
+    classify = commands.add_parser("classify", help="classify .eml files without storing them")
+    classify.add_argument("path", type=Path, metavar="FILE.eml|DIR")
+    output = classify.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="one JSON object (a file)")
+    output.add_argument("--jsonl", action="store_true", help="one line per file (a directory)")
+    classify.set_defaults(handler=cmd_classify)
+
+    train = commands.add_parser("train", help="train the classifier and write models/EVAL.md")
+    train.add_argument("--corpus", type=Path, default=Path("data/corpus"))
+    train.add_argument("--output", type=Path, default=Path("models"))
+    train.add_argument("--quick", action="store_true", help="a short smoke-training run")
+    train.add_argument("--architecture", choices=("ensemble", "bow"), default="ensemble",
+                       help="textcat model architecture (see models/EVAL.md)")
+    train.set_defaults(handler=cmd_train)
+    return parser

@@ -1,0 +1,254 @@
+"""One typed Settings object: a TOML file overridden by INBOX_TRIAGE_* variables.
+
+Sections map to environment names by joining section and key:
+`[smtp] port` is `INBOX_TRIAGE_SMTP_PORT`; top-level keys such as `data_dir`
+are `INBOX_TRIAGE_DATA_DIR`. Everything is validated once, at start-up, and a
+bad or unknown key is reported by its name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from inbox_triage.errors import ConfigError
+
+ENV_PREFIX = "INBOX_TRIAGE_"
+CONFIG_ENV = "INBOX_TRIAGE_CONFIG"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Where cases live. Empty url means a SQLite file inside data_dir."""
+
+    url: str = ""
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The SMTP intake that the company's MTA forwards info@ to."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8025
+    recipients: list[str] = field(default_factory=lambda: ["info@clmaster.eu"])
+    max_message_bytes: int = 50 * 1024 * 1024
+    hostname: str = "inbox-triage.local"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The staff web UI and JSON API."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = ""
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    """Optional IMAP polling of the company mailbox."""
+
+    enabled: bool = False
+    host: str = ""
+    port: int = 993
+    user: str = ""
+    password: str = ""
+    password_file: str = ""
+    security: str = "ssl"
+    folder: str = "INBOX"
+    ca_file: str = ""
+    poll_interval_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class ProcessorSettings:
+    """How stored messages are processed."""
+
+    poll_interval_seconds: float = 1.0
+    max_attempts: int = 5
+    retry_delay_seconds: int = 60
+    batch_size: int = 50
+
+
+@dataclass(frozen=True)
+class CaseSettings:
+    """Case numbering and threading."""
+
+    reference_prefix: str = "GDPR"
+    reopen_window_days: int = 30
+    repeat_window_days: int = 90
+
+
+@dataclass(frozen=True)
+class DeadlineSettings:
+    """Calendar and policy choices for the deadline engine."""
+
+    timezone: str = "Europe/Budapest"
+    policy_file: str = ""
+    extra_holidays: list[str] = field(default_factory=list)
+    christmas_eve_is_holiday: bool = True
+    pause_clock_during_verification: bool = False
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    """Log level and format; personal data stays out unless level is DEBUG."""
+
+    level: str = "INFO"
+    format: str = "text"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the product, validated."""
+
+    data_dir: Path = Path("var")
+    trusted_authserv_ids: list[str] = field(default_factory=list)
+    trusted_received_hosts: list[str] = field(default_factory=list)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    imap: ImapSettings = field(default_factory=ImapSettings)
+    processor: ProcessorSettings = field(default_factory=ProcessorSettings)
+    cases: CaseSettings = field(default_factory=CaseSettings)
+    deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL, defaulting to a SQLite file in data_dir."""
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{(self.data_dir / 'inbox-triage.db').resolve()}"
+
+
+def load_settings(
+    path: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read the TOML file (if any) and the environment, and validate both."""
+    environ = os.environ if environ is None else environ
+    if path is None and environ.get(CONFIG_ENV):
+        path = Path(environ[CONFIG_ENV])
+    document: dict[str, Any] = {}
+    if path is not None:
+        document = _read_toml(path)
+    settings = _build(Settings, document, prefix="", environ=environ)
+    _check(settings)
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {error}") from None
+
+
+def _build(cls: type, document: Mapping[str, Any], prefix: str, environ: Mapping[str, str]) -> Any:
+    hints = get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in document:
+        if key not in names:
+            raise ConfigError(f"unknown configuration key '{prefix}{key}'")
+    values: dict[str, Any] = {}
+    for item in dataclasses.fields(cls):
+        hint = hints[item.name]
+        dotted = f"{prefix}{item.name}"
+        if dataclasses.is_dataclass(hint):
+            section = document.get(item.name, {})
+            if not isinstance(section, Mapping):
+                raise ConfigError(f"configuration key '{dotted}' must be a table")
+            values[item.name] = _build(hint, section, f"{dotted}.", environ)
+            continue
+        env_name = ENV_PREFIX + dotted.replace(".", "_").upper()
+        if env_name in environ:
+            values[item.name] = _from_env(hint, environ[env_name], env_name)
+        elif item.name in document:
+            values[item.name] = _from_toml(hint, document[item.name], dotted)
+    return cls(**values)
+
+
+def _from_env(hint: Any, raw: str, name: str) -> Any:
+    if _is_list(hint):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if hint is bool:
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+    return _from_toml(hint, raw, name, from_text=True)
+
+
+def _from_toml(hint: Any, value: Any, name: str, from_text: bool = False) -> Any:
+    try:
+        if _is_list(hint):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError("expected a list of strings")
+            return list(value)
+        if hint is bool:
+            if not isinstance(value, bool):
+                raise ValueError("expected true or false")
+            return value
+        if hint is int:
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise ValueError("expected an integer")
+            return int(value)
+        if hint is float:
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise ValueError("expected a number")
+            return float(value)
+        if hint is Path:
+            if not isinstance(value, str):
+                raise ValueError("expected a path")
+            return Path(value)
+        if hint is str:
+            if not isinstance(value, str):
+                raise ValueError("expected a string")
+            return value
+    except ValueError as error:
+        message = str(error)
+        if message.startswith("invalid literal"):
+            message = "expected an integer" if hint is int else "expected a number"
+        raise ConfigError(f"{name}: {message}, got {value!r}") from None
+    raise ConfigError(f"{name}: unsupported setting type {hint!r}")  # pragma: no cover
+
+
+def _is_list(hint: Any) -> bool:
+    return get_origin(hint) is list or (
+        get_origin(hint) in (Union, types.UnionType) and list in get_args(hint)
+    )
+
+
+def _check(settings: Settings) -> None:
+    """Cross-field and range checks that types alone cannot express."""
+    for dotted, port in (("smtp.port", settings.smtp.port), ("web.port", settings.web.port),
+                         ("imap.port", settings.imap.port)):
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"{dotted}: port must be between 0 and 65535, got {port}")
+    if settings.smtp.max_message_bytes <= 0:
+        raise ConfigError("smtp.max_message_bytes: must be positive")
+    if not settings.smtp.recipients:
+        raise ConfigError("smtp.recipients: at least one recipient address is needed")
+    if settings.imap.security not in {"ssl", "starttls", "none"}:
+        raise ConfigError(
+            f"imap.security: expected ssl, starttls or none, got {settings.imap.security!r}"
+        )
+    if settings.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"logging.level: unknown level {settings.logging.level!r}")
+    if settings.logging.format not in {"text", "json"}:
+        raise ConfigError(f"logging.format: expected text or json, got {settings.logging.format!r}")
+    if settings.processor.max_attempts < 1:
+        raise ConfigError("processor.max_attempts: must be at least 1")

@@ -1,0 +1,1 @@
+"""Mail in (MIME parsing) and mail out (the outbox)."""

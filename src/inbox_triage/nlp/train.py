@@ -1,0 +1,149 @@
+"""`inbox-triage train`: the per-language spaCy pipelines, their thresholds and EVAL.md.
+
+Reproducible: fixed seeds, the committed config in nlp/configs/, and the
+corpus hash recorded in each model's meta. Thresholds are tuned on the dev
+split; the test split is only ever used for the report.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from inbox_triage import __version__
+from inbox_triage.nlp.classify import FORMAT_VERSION, META_FILE, MODEL_LANGUAGES
+from inbox_triage.nlp.corpus import Example, corpus_hash, load_corpus
+from inbox_triage.nlp.labels import RIGHTS
+from inbox_triage.nlp.metrics import decide, tune_thresholds
+from inbox_triage.nlp.report import Evaluation, evaluate, write_report
+
+log = logging.getLogger(__name__)
+
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+SEED = 20261125
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """How long and with which architecture to train."""
+
+    architecture: str = "ensemble"
+    epochs: int = 20
+    dropout: float = 0.2
+    batch_size: int = 16
+
+
+def train_all(corpus_dir: Path, output_dir: Path, quick: bool = False,
+              architecture: str = "ensemble") -> dict[str, Evaluation]:
+    """Train every language, write the models and models/EVAL.md."""
+    examples = load_corpus(corpus_dir)
+    data_hash = corpus_hash(examples)
+    plan = TrainingPlan(architecture=architecture, epochs=3 if quick else 20)
+    evaluations: dict[str, Evaluation] = {}
+    baselines: dict[str, Evaluation | None] = {}
+    for language in MODEL_LANGUAGES:
+        subset = [e for e in examples if e.language == language]
+        by_split = {s: [e for e in subset if e.split == s] for s in ("train", "dev", "test")}
+        nlp = train_pipeline(language, by_split["train"], plan)
+        thresholds = tune_thresholds(
+            [set(e.rights) for e in by_split["dev"]], predict_scores(nlp, by_split["dev"])
+        )
+        evaluations[language] = evaluate(
+            by_split["test"], [decide(s, thresholds) for s in predict_scores(nlp, by_split["test"])]
+        )
+        baselines[language] = baseline_evaluation(by_split)
+        save_model(nlp, output_dir / language, thresholds, data_hash, plan, len(subset))
+    write_report(output_dir / "EVAL.md", evaluations, baselines, data_hash, plan.architecture,
+                 {lang: sum(e.language == lang for e in examples) for lang in MODEL_LANGUAGES})
+    return evaluations
+
+
+def train_pipeline(language: str, train: list[Example], plan: TrainingPlan) -> Any:
+    """A blank `language` pipeline with textcat_multilabel, trained with fixed seeds."""
+    import spacy
+    from spacy.training import Example as SpacyExample
+    from spacy.util import fix_random_seed, minibatch
+
+    fix_random_seed(SEED)
+    rng = random.Random(SEED)
+    config_file = "textcat.cfg" if plan.architecture == "ensemble" else "textcat_bow.cfg"
+    config = spacy.util.load_config(CONFIG_DIR / config_file, overrides={"nlp.lang": language})
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    textcat = nlp.get_pipe("textcat_multilabel")
+    for label in RIGHTS:
+        textcat.add_label(label)
+    samples = [
+        SpacyExample.from_dict(nlp.make_doc(e.text),
+                               {"cats": {label: float(label in e.rights) for label in RIGHTS}})
+        for e in train
+    ]
+    optimizer = nlp.initialize(lambda: samples)
+    for _ in tqdm(range(plan.epochs), desc=f"train {language}", unit="epoch", leave=False):
+        rng.shuffle(samples)
+        for batch in minibatch(samples, size=plan.batch_size):
+            nlp.update(batch, sgd=optimizer, drop=plan.dropout)
+    return nlp
+
+
+def predict_scores(nlp: Any, examples: list[Example]) -> list[dict[str, float]]:
+    """Every label's score for each example."""
+    docs = nlp.pipe([e.text for e in examples], batch_size=64)
+    return [{label: float(doc.cats[label]) for label in RIGHTS} for doc in docs]
+
+
+def save_model(nlp: Any, directory: Path, thresholds: dict[str, float], data_hash: str,
+               plan: TrainingPlan, size: int) -> None:
+    """Write the pipeline and its meta (version, data hash, thresholds)."""
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    nlp.meta["name"] = "inbox_triage_rights"
+    nlp.meta["version"] = __version__
+    nlp.to_disk(directory)
+    meta = {
+        "format": FORMAT_VERSION,
+        "version": f"{__version__}+{data_hash[:12]}",
+        "language": nlp.lang,
+        "architecture": plan.architecture,
+        "epochs": plan.epochs,
+        "seed": SEED,
+        "corpus_sha256": data_hash,
+        "corpus_examples": size,
+        "labels": list(RIGHTS),
+        "thresholds": thresholds,
+    }
+    (directory / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+def baseline_evaluation(by_split: dict[str, list[Example]]) -> Evaluation | None:
+    """TF-IDF + logistic regression on the same splits (needs scikit-learn, a dev extra)."""
+    try:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.multiclass import OneVsRestClassifier
+        from sklearn.pipeline import make_pipeline, make_union
+    except ImportError:
+        log.warning("scikit-learn not installed: the baseline is left out of EVAL.md")
+        return None
+    features = make_union(
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+    )
+    model = make_pipeline(features, OneVsRestClassifier(
+        LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")))
+    matrix = [[float(label in e.rights) for label in RIGHTS] for e in by_split["train"]]
+    model.fit([e.text for e in by_split["train"]], matrix)
+
+    def scores(examples: list[Example]) -> list[dict[str, float]]:
+        rows = model.predict_proba([e.text for e in examples])
+        return [dict(zip(RIGHTS, map(float, row), strict=True)) for row in rows]
+
+    thresholds = tune_thresholds([set(e.rights) for e in by_split["dev"]], scores(by_split["dev"]))
+    return evaluate(by_split["test"], [decide(s, thresholds) for s in scores(by_split["test"])])

@@ -1,0 +1,140 @@
+"""The processing pipeline: STAGES in order, and the processor that runs them.
+
+Reading this file top to bottom tells the whole policy: a stored message is
+parsed, its language found, its rights classified, and then it either joins
+the case it continues, opens a new case when it is a privacy request, or is
+kept as other mail (marked for a person when the classifier is unsure).
+Each stage takes the one typed `MessageWork` and returns an updated copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from inbox_triage.cases import workflow
+from inbox_triage.context import AppContext
+from inbox_triage.db.session import transaction
+from inbox_triage.processing import claim, record
+from inbox_triage.mail.parse import parse_message
+from inbox_triage.mail.parsed import ParsedMail
+from inbox_triage.nlp.classify import Classification, classify_parsed
+from inbox_triage.nlp.language import detect_language
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MessageWork:
+    """Everything the stages know about one message so far."""
+
+    message_row_id: int
+    raw: bytes
+    source: str
+    receipt_at: datetime
+    receipt_basis: str
+    parsed: ParsedMail | None = None
+    language: str | None = None
+    classification: Classification | None = None
+    kind: str | None = None
+    case_reference: str | None = None
+
+
+@dataclass
+class StageContext:
+    """What a stage may use: the application and the message's transaction."""
+
+    app: AppContext
+    session: Session
+
+
+Stage = Callable[[StageContext, MessageWork], MessageWork]
+
+
+def parse(stage: StageContext, work: MessageWork) -> MessageWork:
+    """MIME to ParsedMail; never raises on bad input, defects are recorded instead."""
+    return dataclasses.replace(work, parsed=parse_message(work.raw))
+
+
+def language(stage: StageContext, work: MessageWork) -> MessageWork:
+    """The language of the sender's own new text (quoted history left out)."""
+    assert work.parsed is not None
+    found = detect_language(work.parsed.subject, work.parsed.new_text)
+    return dataclasses.replace(work, language=found)
+
+
+def classify(stage: StageContext, work: MessageWork) -> MessageWork:
+    """The set of rights invoked, with scores; auto-replies and bounces are skipped."""
+    assert work.parsed is not None and work.language is not None
+    if work.parsed.is_auto_reply or work.parsed.is_bounce:
+        return work
+    result = classify_parsed(stage.app, work.parsed, work.language)
+    return dataclasses.replace(work, classification=result)
+
+
+def case(stage: StageContext, work: MessageWork) -> MessageWork:
+    """Join the case this message continues, open a new one, or keep it as other mail."""
+    placement = workflow.place_message(stage.session, stage.app, work)
+    return dataclasses.replace(work, kind=placement.kind, case_reference=placement.reference)
+
+
+STAGES: tuple[tuple[str, Stage], ...] = (
+    ("parse", parse),
+    ("language", language),
+    ("classify", classify),
+    ("case", case),
+)
+
+
+class Processor:
+    """Runs STAGES over stored messages, one transaction per message.
+
+    A message whose stages all succeed is `processed`; one that raises is
+    `failed` with the stage and error recorded, and retried with back-off
+    until `max_attempts`. Because the whole message is one transaction, a
+    crash leaves it `received` and the next run starts it again.
+    """
+
+    def __init__(self, app: AppContext, stages: tuple[tuple[str, Stage], ...] = STAGES) -> None:
+        self.app = app
+        self.stages = stages
+
+    def run_pending(self, limit: int | None = None) -> int:
+        """Process every message that is due now; return how many were handled."""
+        seen: set[int] = set()
+        while limit is None or len(seen) < limit:
+            size = self.app.settings.processor.batch_size
+            batch = claim.due_message_ids(self.app, size, exclude=seen)
+            if not batch:
+                break
+            for message_row_id in batch:
+                seen.add(message_row_id)
+                self.process(message_row_id)
+                if limit is not None and len(seen) >= limit:
+                    break
+        return len(seen)
+
+    def process(self, message_row_id: int) -> str:
+        """Run every stage for one message and record the outcome; return its state."""
+        current = "load"
+        try:
+            with transaction(self.app.sessions) as session:
+                row = claim.lock_message(session, self.app, message_row_id)
+                if row is None:
+                    return "skipped"
+                work = MessageWork(row.id, row.raw, row.source, row.receipt_at, row.receipt_basis)
+                context = StageContext(self.app, session)
+                for current, stage in self.stages:
+                    work = stage(context, work)
+                record.processed(row, work, self.app.clock())
+                return "processed"
+        except Exception as error:  # the one place that catches everything: nothing is lost
+            log.warning("message %s failed at stage %s: %s", message_row_id, current,
+                        type(error).__name__)
+            record.failed(self.app, message_row_id, current, error)
+            return "failed"

@@ -1,0 +1,1 @@
+"""Bookkeeping of the processor: which messages are due, and recording outcomes."""
