@@ -89,13 +89,17 @@ def legacy_8bit_codec(data: bytes) -> str:
     Western-only letters vote windows-1252; C1-range bytes (typographic
     quotes in windows-1250) separate windows-1250 from ISO-8859-2.
     """
-    hungarian = len(_HUNGARIAN_BYTES.findall(data))
-    western = len(_WESTERN_BYTES.findall(data))
+    hungarian, western = _votes(data)
     if western > hungarian:
         return "cp1252"
     if _C1_BYTES.search(data):
         return "cp1250"
     return "iso8859-2"
+
+
+def _votes(data: bytes) -> tuple[int, int]:
+    """Counts of bytes voting Hungarian (ő/ű) and Western (à/è/ñ...) readings."""
+    return len(_HUNGARIAN_BYTES.findall(data)), len(_WESTERN_BYTES.findall(data))
 
 
 def decode_8bit_header(data: bytes) -> str:
@@ -140,7 +144,7 @@ def _decode_declared(data: bytes, codec: str, label: str) -> Decoded:
         return Decoded(data.decode(codec), codec)
     except UnicodeDecodeError:
         pass
-    except Exception:  # noqa: BLE001 - a broken codec must not break parsing
+    except Exception:  # a broken codec must not break parsing
         return detect(data)
     if codec == "cp1252":
         return Decoded(data.decode("latin-1"), "latin-1")
@@ -152,8 +156,9 @@ def _decode_declared(data: bytes, codec: str, label: str) -> Decoded:
 
 
 def _looks_hungarian(data: bytes) -> bool:
-    """True when Latin-1 decoding would show õ/û where Hungarian has ő/ű."""
-    return legacy_8bit_codec(data) != "cp1252" and _HUNGARIAN_BYTES.search(data) is not None
+    """True when Latin-1 decoding would show more õ/û than other accented letters."""
+    hungarian, western = _votes(data)
+    return hungarian > western
 
 
 def _decode_utf8_or_detect(data: bytes, defect: str) -> Decoded:
@@ -182,7 +187,7 @@ def detect(data: bytes) -> Decoded:
         codec = legacy_8bit_codec(data)
     try:
         return Decoded(data.decode(codec), codec)
-    except Exception:  # noqa: BLE001 - fall back to the legacy heuristic below
+    except Exception:  # fall back to the legacy heuristic below
         fallback = legacy_8bit_codec(data)
         return Decoded(
             data.decode(fallback, errors="replace"),
@@ -195,7 +200,7 @@ def _normalizer_guess(sample: bytes) -> str | None:
     """charset-normalizer's best guess as a Python codec name, or None."""
     try:
         best = charset_normalizer.from_bytes(sample).best()
-    except Exception:  # noqa: BLE001 - detection is advisory only
+    except Exception:  # detection is advisory only
         return None
     if best is None:
         return None
