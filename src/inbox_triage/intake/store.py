@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from inbox_triage.cases.receipt import determine_receipt
 from inbox_triage.context import AppContext
 from inbox_triage.db.models import Message
 from inbox_triage.db.session import transaction
+from inbox_triage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,6 @@ def store_raw(
         raise ValueError(f"unknown source {source!r}")
     digest = hashlib.sha256(raw).hexdigest()
     accepted_at = accepted_at or context.clock()
-    existing = _find(context, digest)
-    if existing is not None:
-        log.info("duplicate of message %s ignored (sha256 %s)", existing, digest[:12])
-        return StoredMessage(existing, digest, duplicate=True)
     header = _header_block(raw)
     receipt = determine_receipt(
         source=source,
@@ -65,32 +62,33 @@ def store_raw(
         trusted_hosts=context.settings.trusted_received_hosts,
         maildir_delivered_at=maildir_delivered_at,
     )
-    row = Message(
-        sha256=digest,
-        message_id=_message_id(header),
-        raw=raw,
-        size=len(raw),
-        source=source,
-        envelope_from=envelope_from,
-        envelope_to=list(envelope_to),
-        received_at=accepted_at,
-        receipt_at=receipt.at,
-        receipt_basis=receipt.basis,
-        maildir_delivered_at=maildir_delivered_at,
-        state="received",
-        attempts=0,
-        needs_review=False,
-    )
+    row = {
+        "sha256": digest,
+        "message_id": _message_id(header),
+        "raw": raw,
+        "size": len(raw),
+        "source": source,
+        "envelope_from": envelope_from,
+        "envelope_to": list(envelope_to),
+        "received_at": accepted_at,
+        "receipt_at": receipt.at,
+        "receipt_basis": receipt.basis,
+        "maildir_delivered_at": maildir_delivered_at,
+        "state": "received",
+        "attempts": 0,
+        "needs_review": False,
+    }
     try:
-        with transaction(context.sessions) as session:
-            session.add(row)
-            session.flush()
-            new_id = row.id
+        with context.engine.begin() as connection:
+            new_id = connection.execute(insert(Message).returning(Message.id), row).scalar_one()
     except IntegrityError:
         existing = _find(context, digest)
         if existing is None:
             raise
+        log.info("duplicate of message %s ignored (sha256 %s)", existing, digest[:12])
         return StoredMessage(existing, digest, duplicate=True)
+    except OperationalError as error:
+        raise StorageError(f"database unavailable: {error.orig}") from error
     log.info("stored message %s from %s (%d bytes)", new_id, source, len(raw))
     return StoredMessage(new_id, digest, duplicate=False)
 
