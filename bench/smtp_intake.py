@@ -107,8 +107,11 @@ def run(total: int, clients: int) -> dict[str, float]:
         finally:
             product.stop()
             app.close()
-    return {"bare_msgs_per_s": bare_rate, "product_msgs_per_s": product_rate,
-            "ratio": product_rate / bare_rate}
+    return {
+        "bare_msgs_per_s": bare_rate,
+        "product_msgs_per_s": product_rate,
+        "ratio": product_rate / bare_rate,
+    }
 
 
 def main() -> int:
@@ -120,10 +123,12 @@ def main() -> int:
     result = run(args.messages, args.clients)
     print(json.dumps(result, indent=2))
     if args.record:
-        line = (f"| {time.strftime('%Y-%m-%d')} | SMTP intake, {args.messages} msgs, "
-                f"{args.clients} clients | {result['product_msgs_per_s']:.0f} msg/s | "
-                f"bare aiosmtpd {result['bare_msgs_per_s']:.0f} msg/s | "
-                f"ratio {result['ratio']:.2f} | {platform.python_version()} |\n")
+        line = (
+            f"| {time.strftime('%Y-%m-%d')} | SMTP intake, {args.messages} msgs, "
+            f"{args.clients} clients | {result['product_msgs_per_s']:.0f} msg/s | "
+            f"bare aiosmtpd {result['bare_msgs_per_s']:.0f} msg/s | "
+            f"ratio {result['ratio']:.2f} | {platform.python_version()} |\n"
+        )
         with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as handle:
             handle.write(line)
     return 0

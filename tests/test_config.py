@@ -24,16 +24,18 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
     """GIVEN a file and INBOX_TRIAGE_* variables WHEN loaded THEN the variables win."""
     config = tmp_path / "c.toml"
     config.write_text('[smtp]\nport = 2525\n[database]\nurl = "sqlite:///x.db"\n')
-    settings = load_settings(environ={
-        "INBOX_TRIAGE_CONFIG": str(config),
-        "INBOX_TRIAGE_SMTP_PORT": "2626",
-        "INBOX_TRIAGE_SMTP_HOST": "0.0.0.0",
-        "INBOX_TRIAGE_DATABASE_URL": "postgresql://db/x",
-        "INBOX_TRIAGE_DATA_DIR": "/srv/triage",
-        "INBOX_TRIAGE_WEB_HOST": "10.0.0.5",
-        "INBOX_TRIAGE_WEB_PORT": "8080",
-        "INBOX_TRIAGE_TRUSTED_AUTHSERV_IDS": "mx1.clmaster.eu, mx2.clmaster.eu",
-    })
+    settings = load_settings(
+        environ={
+            "INBOX_TRIAGE_CONFIG": str(config),
+            "INBOX_TRIAGE_SMTP_PORT": "2626",
+            "INBOX_TRIAGE_SMTP_HOST": "0.0.0.0",
+            "INBOX_TRIAGE_DATABASE_URL": "postgresql://db/x",
+            "INBOX_TRIAGE_DATA_DIR": "/srv/triage",
+            "INBOX_TRIAGE_WEB_HOST": "10.0.0.5",
+            "INBOX_TRIAGE_WEB_PORT": "8080",
+            "INBOX_TRIAGE_TRUSTED_AUTHSERV_IDS": "mx1.clmaster.eu, mx2.clmaster.eu",
+        }
+    )
     assert settings.smtp.port == 2626 and settings.smtp.host == "0.0.0.0"
     assert settings.database_url == "postgresql://db/x"
     assert str(settings.data_dir) == "/srv/triage"

@@ -50,7 +50,7 @@ def emit(data: Any) -> None:
 
 def open_context(settings: Settings, migrate: bool = False) -> AppContext:
     """The application context; `migrate` brings the schema up to date first."""
-    from inbox_triage.db.migrate import upgrade, current_revision
+    from inbox_triage.db.migrate import current_revision, upgrade
 
     app = AppContext.create(settings)
     if migrate:
@@ -126,8 +126,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         emit(result)
     else:
-        print(f"{summary.stored} stored, {summary.duplicates} duplicate(s), "
-              f"{len(summary.errors)} error(s)")
+        print(
+            f"{summary.stored} stored, {summary.duplicates} duplicate(s), "
+            f"{len(summary.errors)} error(s)"
+        )
         for error in summary.errors:
             print(f"  {error['source']}: {error['error']}", file=sys.stderr)
     return 1 if summary.errors else 0
@@ -144,8 +146,10 @@ def cmd_messages_list(args: argparse.Namespace, settings: Settings) -> int:
         emit(rows)
     else:
         for row in rows:
-            print(f"{row['id']:>6}  {row['state']:<9} {row['case'] or '-':<16} "
-                  f"{(row['subject'] or '')[:60]}")
+            print(
+                f"{row['id']:>6}  {row['state']:<9} {row['case'] or '-':<16} "
+                f"{(row['subject'] or '')[:60]}"
+            )
     return 0
 
 
@@ -156,14 +160,22 @@ def cmd_cases_list(args: argparse.Namespace, settings: Settings) -> int:
 
     app = open_context(settings)
     with transaction(app.sessions) as session:
-        rows = list_cases(session, local_today(app), calendar_for(app), status=args.status,
-                          overdue=args.overdue, due_within=args.due_within)
+        rows = list_cases(
+            session,
+            local_today(app),
+            calendar_for(app),
+            status=args.status,
+            overdue=args.overdue,
+            due_within=args.due_within,
+        )
     if args.json:
         emit(rows)
     else:
         for row in rows:
-            print(f"{row['reference']:<16} {row['status']:<22} due {row['due'] or '-':<10} "
-                  f"{','.join(row['rights'])}")
+            print(
+                f"{row['reference']:<16} {row['status']:<22} due {row['due'] or '-':<10} "
+                f"{','.join(row['rights'])}"
+            )
     return 0
 
 
@@ -176,6 +188,85 @@ def cmd_cases_show(args: argparse.Namespace, settings: Settings) -> int:
     with transaction(app.sessions) as session:
         detail = show_case(session, args.reference, local_today(app), calendar_for(app))
     emit(detail)
+    return 0
+
+
+def cmd_cases_export(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.cases.export import export_case
+    from inbox_triage.cases.schedule import calendar_for
+    from inbox_triage.db.session import transaction
+
+    app = open_context(settings)
+    output = args.output or Path(f"{args.reference}.zip")
+    with transaction(app.sessions) as session:
+        export_case(session, args.reference, output, local_today(app), calendar_for(app))
+    print(f"evidence pack written to {output}")
+    return 0
+
+
+def cmd_cases_action(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.cases import actions
+    from inbox_triage.db.session import transaction
+
+    app = open_context(settings)
+    actor = args.actor
+    with transaction(app.sessions) as session:
+        case = actions.get_case(session, args.reference)
+        if args.action == "extend":
+            for warning in actions.extend(session, app, case, args.reason, actor):
+                print(f"warning: {warning}", file=sys.stderr)
+        elif args.action == "correct":
+            actions.correct_rights(session, app, case, args.right or [], actor, args.reason)
+        elif args.action == "close":
+            actions.change_status(session, app, case, "closed", actor, args.reason)
+        due = case.due.isoformat() if case.due else "-"
+        print(f"{case.reference}: {case.status}, due {due} ({case.basis})")
+    return 0
+
+
+def cmd_customers_import(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.customers.csv_io import import_customers
+    from inbox_triage.db.session import transaction
+
+    if not args.file.is_file():
+        raise UsageError(f"{args.file}: no such file")
+    app = open_context(settings, migrate=True)
+    with transaction(app.sessions) as session:
+        summary = import_customers(session, args.file, now=app.clock())
+    print(f"{summary.rows} row(s): {summary.created} created, {summary.updated} updated")
+    if summary.ignored_columns:
+        print(
+            f"ignored columns (never stored): {', '.join(summary.ignored_columns)}", file=sys.stderr
+        )
+    return 0
+
+
+def cmd_customers_export(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.customers.csv_io import export_customers
+    from inbox_triage.db.session import transaction
+
+    app = open_context(settings)
+    with transaction(app.sessions) as session:
+        if args.output:
+            with args.output.open("w", encoding="utf-8", newline="") as handle:
+                count = export_customers(session, handle)
+            print(f"{count} customer(s) written to {args.output}", file=sys.stderr)
+        else:
+            export_customers(session, sys.stdout)
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.cases.retention import minimise_expired
+    from inbox_triage.db.session import transaction
+
+    app = open_context(settings)
+    with transaction(app.sessions) as session:
+        summary = minimise_expired(session, app.clock(), args.days, dry_run=args.dry_run)
+    verb = "would minimise" if args.dry_run else "minimised"
+    print(f"{verb} {len(summary.cases)} case(s), {summary.messages} message(s)")
+    for reference in summary.cases:
+        print(f"  {reference}")
     return 0
 
 
@@ -205,16 +296,21 @@ def cmd_deadline(args: argparse.Namespace, settings: Settings) -> int:
     if received.tzinfo is None:
         raise UsageError("--received: give a time zone offset, e.g. 2027-01-31T10:00:00+01:00")
     result = compute_deadlines(
-        received, args.right, WorkingCalendar.from_settings(settings.deadlines),
-        load_response_policy(policy_path(settings)), extended=args.extended,
+        received,
+        args.right,
+        WorkingCalendar.from_settings(settings.deadlines),
+        load_response_policy(policy_path(settings)),
+        extended=args.extended,
         tz=settings.deadlines.timezone,
     )
     if args.json:
         emit(result.to_json())
     else:
-        print(f"received {result.received_local}; due {result.due} ({result.basis}); "
-              f"GDPR {result.gdpr_due}; policy {result.policy_due or '-'}; "
-              f"extended {result.extended_due}")
+        print(
+            f"received {result.received_local}; due {result.due} ({result.basis}); "
+            f"GDPR {result.gdpr_due}; policy {result.policy_due or '-'}; "
+            f"extended {result.extended_due}"
+        )
     return 0
 
 
@@ -227,8 +323,12 @@ def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from inbox_triage.nlp.train import train_all
 
-    train_all(corpus_dir=args.corpus, output_dir=args.output, quick=args.quick,
-              architecture=args.architecture)
+    train_all(
+        corpus_dir=args.corpus,
+        output_dir=args.output,
+        quick=args.quick,
+        architecture=args.architecture,
+    )
     return 0
 
 
@@ -259,21 +359,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
 
     db = commands.add_parser("db", help="database maintenance").add_subparsers(metavar="ACTION")
-    db.add_parser("upgrade", help="apply database migrations").set_defaults(
-        handler=cmd_db_upgrade)
+    db.add_parser("upgrade", help="apply database migrations").set_defaults(handler=cmd_db_upgrade)
 
     ingest = commands.add_parser("ingest", help="import .eml files, an mbox or a Maildir")
-    ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                        help=".eml files or directories of them")
+    ingest.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help=".eml files or directories of them"
+    )
     ingest.add_argument("--mbox", type=Path, metavar="FILE", help="an mbox file")
     ingest.add_argument("--maildir", type=Path, metavar="DIR", help="a Maildir folder")
     ingest.add_argument("--json", action="store_true", help="print a JSON summary")
-    ingest.add_argument("--no-process", action="store_true",
-                        help="only store; leave processing to serve/worker")
+    ingest.add_argument(
+        "--no-process", action="store_true", help="only store; leave processing to serve/worker"
+    )
     ingest.set_defaults(handler=cmd_ingest)
 
     messages = commands.add_parser("messages", help="stored messages").add_subparsers(
-        metavar="ACTION")
+        metavar="ACTION"
+    )
     listing = messages.add_parser("list", help="every stored message with its state")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_messages_list)
@@ -281,8 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     cases = commands.add_parser("cases", help="tracked cases").add_subparsers(metavar="ACTION")
     case_list = cases.add_parser("list", help="cases ordered by binding deadline")
     case_list.add_argument("--overdue", action="store_true", help="only open overdue cases")
-    case_list.add_argument("--due-within", type=int, metavar="DAYS",
-                           help="only open cases due within DAYS days")
+    case_list.add_argument(
+        "--due-within", type=int, metavar="DAYS", help="only open cases due within DAYS days"
+    )
     case_list.add_argument("--status", metavar="S", help="only cases in this state")
     case_list.add_argument("--json", action="store_true")
     case_list.set_defaults(handler=cmd_cases_list)
@@ -291,15 +394,67 @@ def build_parser() -> argparse.ArgumentParser:
     case_show.add_argument("--json", action="store_true", help="(the output is always JSON)")
     case_show.set_defaults(handler=cmd_cases_show)
 
+    export = cases.add_parser("export", help="write the case's evidence pack (zip)")
+    export.add_argument("reference", metavar="REF")
+    export.add_argument("--output", type=Path, metavar="FILE", help="default: REF.zip")
+    export.set_defaults(handler=cmd_cases_export)
+    for action, text in (
+        ("extend", "extend the deadline by up to two months"),
+        ("correct", "correct the rights (recomputes the deadline)"),
+        ("close", "close the case"),
+    ):
+        sub = cases.add_parser(action, help=text)
+        sub.add_argument("reference", metavar="REF")
+        sub.add_argument("--reason", required=True, help="recorded in the audit log")
+        sub.add_argument("--actor", default="cli", help="who acts (audit log)")
+        if action == "correct":
+            sub.add_argument(
+                "--right",
+                action="append",
+                metavar="R",
+                help="a right (repeat; none: not a privacy request)",
+            )
+        sub.set_defaults(handler=cmd_cases_action, action=action)
+
+    customers = commands.add_parser("customers", help="customer records").add_subparsers(
+        metavar="ACTION"
+    )
+    customers_import = customers.add_parser(
+        "import", help="upsert customers from CSV (one transaction; bad rows named)"
+    )
+    customers_import.add_argument("file", type=Path, metavar="FILE.csv")
+    customers_import.set_defaults(handler=cmd_customers_import)
+    customers_export = customers.add_parser("export", help="write every customer as CSV")
+    customers_export.add_argument("--output", type=Path, metavar="FILE", help="default: stdout")
+    customers_export.set_defaults(handler=cmd_customers_export)
+
+    retention = commands.add_parser(
+        "retention", help="minimise closed cases past the retention period"
+    )
+    retention.add_argument(
+        "--days",
+        type=int,
+        default=5 * 365 + 1,
+        help="retention in days after closing (default: five years)",
+    )
+    retention.add_argument("--dry-run", action="store_true", help="only list what would change")
+    retention.set_defaults(handler=cmd_retention)
+
     audit = commands.add_parser("audit", help="audit log").add_subparsers(metavar="ACTION")
     audit.add_parser("verify", help="check every case's hash chain").set_defaults(
-        handler=cmd_audit_verify)
+        handler=cmd_audit_verify
+    )
 
     deadline = commands.add_parser("deadline", help="compute a request's deadlines")
-    deadline.add_argument("--received", required=True, metavar="ISO",
-                          help="receipt time with offset, e.g. 2027-01-31T10:00:00+01:00")
-    deadline.add_argument("--right", required=True, action="append", metavar="R",
-                          help="a right (repeat for several)")
+    deadline.add_argument(
+        "--received",
+        required=True,
+        metavar="ISO",
+        help="receipt time with offset, e.g. 2027-01-31T10:00:00+01:00",
+    )
+    deadline.add_argument(
+        "--right", required=True, action="append", metavar="R", help="a right (repeat for several)"
+    )
     deadline.add_argument("--extended", action="store_true", help="the case was extended")
     deadline.add_argument("--json", action="store_true")
     deadline.set_defaults(handler=cmd_deadline)
@@ -315,7 +470,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     train.add_argument("--output", type=Path, default=Path("models"))
     train.add_argument("--quick", action="store_true", help="a short smoke-training run")
-    train.add_argument("--architecture", choices=("ensemble", "bow"), default="ensemble",
-                       help="textcat model architecture (see models/EVAL.md)")
+    train.add_argument(
+        "--architecture",
+        choices=("ensemble", "bow"),
+        default="ensemble",
+        help="textcat model architecture (see models/EVAL.md)",
+    )
     train.set_defaults(handler=cmd_train)
     return parser

@@ -9,11 +9,14 @@ bad or unknown key is reported by its name.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import re
 import tomllib
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -21,6 +24,7 @@ from inbox_triage.errors import ConfigError
 
 ENV_PREFIX = "INBOX_TRIAGE_"
 CONFIG_ENV = "INBOX_TRIAGE_CONFIG"
+_IMAP_ATOM = re.compile(r"[^\x00-\x20\x7f(){%*\"\\\]]+")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,12 @@ class WebSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str = ""
+    secret_key_file: str = ""
+    session_max_age_seconds: int = 8 * 3600
+    login_attempts_per_minute: int = 5
+    forwarded_allow_ips: list[str] = field(default_factory=lambda: ["127.0.0.1"])
+    default_language: str = "hu"
+    health_max_lag_seconds: int = 900
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,11 @@ class ImapSettings:
     folder: str = "INBOX"
     ca_file: str = ""
     poll_interval_seconds: int = 60
+    mark: str = "keyword"
+    keyword: str = "$InboxTriage"
+    move_to: str = ""
+    idle_timeout_seconds: int = 1740
+    timeout_seconds: int = 60
 
 
 @dataclass(frozen=True)
@@ -99,6 +114,23 @@ class DeadlineSettings:
 
 
 @dataclass(frozen=True)
+class OutgoingSettings:
+    """The company's SMTP relay that approved replies are sent through (the outbox)."""
+
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"
+    user: str = ""
+    password: str = ""
+    password_file: str = ""
+    ca_file: str = ""
+    from_address: str = "Cloudmaster Kft. <info@clmaster.eu>"
+    max_attempts: int = 8
+    retry_delay_seconds: int = 300
+    timeout_seconds: int = 60
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     """Log level and format; personal data stays out unless level is DEBUG."""
 
@@ -121,6 +153,7 @@ class Settings:
     cases: CaseSettings = field(default_factory=CaseSettings)
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    outgoing: OutgoingSettings = field(default_factory=OutgoingSettings)
 
     @property
     def database_url(self) -> str:
@@ -130,9 +163,7 @@ class Settings:
         return f"sqlite:///{(self.data_dir / 'inbox-triage.db').resolve()}"
 
 
-def load_settings(
-    path: Path | None = None, environ: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read the TOML file (if any) and the environment, and validate both."""
     environ = os.environ if environ is None else environ
     if path is None and environ.get(CONFIG_ENV):
@@ -234,8 +265,11 @@ def _is_list(hint: Any) -> bool:
 
 def _check(settings: Settings) -> None:
     """Cross-field and range checks that types alone cannot express."""
-    for dotted, port in (("smtp.port", settings.smtp.port), ("web.port", settings.web.port),
-                         ("imap.port", settings.imap.port)):
+    for dotted, port in (
+        ("smtp.port", settings.smtp.port),
+        ("web.port", settings.web.port),
+        ("imap.port", settings.imap.port),
+    ):
         if not 0 <= port <= 65535:
             raise ConfigError(f"{dotted}: port must be between 0 and 65535, got {port}")
     if settings.smtp.max_message_bytes <= 0:
@@ -246,9 +280,71 @@ def _check(settings: Settings) -> None:
         raise ConfigError(
             f"imap.security: expected ssl, starttls or none, got {settings.imap.security!r}"
         )
+    _check_imap(settings.imap)
+    _check_outgoing(settings.outgoing)
     if settings.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"logging.level: unknown level {settings.logging.level!r}")
     if settings.logging.format not in {"text", "json"}:
         raise ConfigError(f"logging.format: expected text or json, got {settings.logging.format!r}")
     if settings.processor.max_attempts < 1:
         raise ConfigError("processor.max_attempts: must be at least 1")
+
+
+def _check_imap(imap: ImapSettings) -> None:
+    """IMAP choices that would fail on the first poll, or send the password in clear."""
+    if imap.security == "none" and imap.host and not is_loopback_host(imap.host):
+        raise ConfigError(
+            f"imap.security: none (no TLS) is only allowed for a loopback host, not {imap.host!r}"
+        )
+    if imap.mark not in {"keyword", "move", "flag"}:
+        raise ConfigError(f"imap.mark: expected keyword, move or flag, got {imap.mark!r}")
+    if not _IMAP_ATOM.fullmatch(imap.keyword):
+        raise ConfigError(f"imap.keyword: not a valid IMAP keyword: {imap.keyword!r}")
+    if imap.mark == "move" and not imap.move_to:
+        raise ConfigError("imap.move_to: a folder is needed when imap.mark is move")
+    if imap.mark == "move" and imap.move_to == imap.folder:
+        raise ConfigError("imap.move_to: must differ from imap.folder")
+    if not 1 <= imap.idle_timeout_seconds <= 1740:
+        raise ConfigError("imap.idle_timeout_seconds: must be between 1 and 1740 (29 minutes)")
+    if imap.poll_interval_seconds < 1:
+        raise ConfigError("imap.poll_interval_seconds: must be at least 1")
+    if imap.timeout_seconds < 1:
+        raise ConfigError("imap.timeout_seconds: must be at least 1")
+
+
+def _check_outgoing(outgoing: OutgoingSettings) -> None:
+    """Relay choices that would fail on the first send, or send the password in clear."""
+    if outgoing.security not in {"ssl", "starttls", "none"}:
+        raise ConfigError(
+            f"outgoing.security: expected ssl, starttls or none, got {outgoing.security!r}"
+        )
+    if outgoing.security == "none" and outgoing.host and not is_loopback_host(outgoing.host):
+        raise ConfigError(
+            "outgoing.security: none (no TLS) is only allowed for a loopback host, "
+            f"not {outgoing.host!r}"
+        )
+    if not 0 <= outgoing.port <= 65535:
+        raise ConfigError(f"outgoing.port: port must be between 0 and 65535, got {outgoing.port}")
+    if outgoing.password and outgoing.password_file:
+        raise ConfigError("outgoing.password_file: give either password or password_file")
+    if outgoing.max_attempts < 1:
+        raise ConfigError("outgoing.max_attempts: must be at least 1")
+    if outgoing.retry_delay_seconds < 1:
+        raise ConfigError("outgoing.retry_delay_seconds: must be at least 1")
+    if outgoing.timeout_seconds < 1:
+        raise ConfigError("outgoing.timeout_seconds: must be at least 1")
+    addresses = [a for _, a in getaddresses([outgoing.from_address]) if a]
+    if len(addresses) != 1 or "@" not in addresses[0] or "\n" in outgoing.from_address:
+        raise ConfigError(
+            f"outgoing.from_address: expected one address, got {outgoing.from_address!r}"
+        )
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost and loopback addresses, the only hosts allowed without TLS."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

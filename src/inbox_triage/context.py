@@ -35,8 +35,9 @@ class AppContext:
     def create(cls, settings: Settings, clock: Clock = utcnow) -> AppContext:
         """Build the engine and session factory for these settings."""
         engine = make_engine(settings.database_url, echo=settings.database.echo)
-        return cls(settings=settings, engine=engine, sessions=make_session_factory(engine),
-                   clock=clock)
+        return cls(
+            settings=settings, engine=engine, sessions=make_session_factory(engine), clock=clock
+        )
 
     def cached(self, key: str, build: Callable[[], Any]) -> Any:
         """Build an expensive object (model, calendar, policy) once per context."""

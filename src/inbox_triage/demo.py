@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from inbox_triage.context import AppContext
+from inbox_triage.customers.csv_io import import_customers
+from inbox_triage.db.session import transaction
 from inbox_triage.intake.store import store_raw
 from inbox_triage.pipeline import Processor
 from inbox_triage.resources import resource_path
 
 
 def load_demo(app: AppContext) -> str:
-    """Store and process the demo messages (idempotent: duplicates are skipped)."""
+    """Import the demo customers, store and process the demo messages (idempotent)."""
+    with transaction(app.sessions) as session:
+        customers = import_customers(
+            session, resource_path("data", "demo", "customers.csv"), now=app.clock()
+        )
     directory = resource_path("data", "demo", "messages")
     stored = 0
     for file in sorted(directory.glob("*.eml")):
         if not store_raw(app, file.read_bytes(), "cli").duplicate:
             stored += 1
     processed = Processor(app).run_pending()
-    return f"{stored} new demo message(s), {processed} processed"
+    return f"{customers.rows} demo customer(s), {stored} new demo message(s), {processed} processed"

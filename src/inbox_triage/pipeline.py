@@ -1,9 +1,10 @@
 """The processing pipeline: STAGES in order, and the processor that runs them.
 
 Reading this file top to bottom tells the whole policy: a stored message is
-parsed, its language found, its rights classified, and then it either joins
-the case it continues, opens a new case when it is a privacy request, or is
-kept as other mail (marked for a person when the classifier is unsure).
+parsed, its language found, its rights classified, its sender matched to a
+customer (with identity assurance and impersonation flags), and then it
+either joins the case it continues, opens a new case when it is a privacy
+request, or is kept as other mail (marked for a person when unsure).
 Each stage takes the one typed `MessageWork` and returns an updated copy.
 """
 
@@ -19,12 +20,13 @@ from sqlalchemy.orm import Session
 
 from inbox_triage.cases import workflow
 from inbox_triage.context import AppContext
+from inbox_triage.customers.assessment import SenderAssessment, assess_sender
 from inbox_triage.db.session import transaction
-from inbox_triage.processing import claim, record
 from inbox_triage.mail.parse import parse_message
 from inbox_triage.mail.parsed import ParsedMail
 from inbox_triage.nlp.classify import Classification, classify_parsed
 from inbox_triage.nlp.language import detect_language
+from inbox_triage.processing import claim, record
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class MessageWork:
     parsed: ParsedMail | None = None
     language: str | None = None
     classification: Classification | None = None
+    sender: SenderAssessment | None = None
     kind: str | None = None
     case_reference: str | None = None
 
@@ -77,6 +80,13 @@ def classify(stage: StageContext, work: MessageWork) -> MessageWork:
     return dataclasses.replace(work, classification=result)
 
 
+def match(stage: StageContext, work: MessageWork) -> MessageWork:
+    """The customer the message is from or about, identity assurance, impersonation flags."""
+    assert work.parsed is not None
+    trusted = stage.app.settings.trusted_authserv_ids
+    return dataclasses.replace(work, sender=assess_sender(stage.session, work.parsed, trusted))
+
+
 def case(stage: StageContext, work: MessageWork) -> MessageWork:
     """Join the case this message continues, open a new one, or keep it as other mail."""
     placement = workflow.place_message(stage.session, stage.app, work)
@@ -87,6 +97,7 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("parse", parse),
     ("language", language),
     ("classify", classify),
+    ("match", match),
     ("case", case),
 )
 
@@ -129,12 +140,14 @@ class Processor:
                     return "skipped"
                 work = MessageWork(row.id, row.raw, row.source, row.receipt_at, row.receipt_basis)
                 context = StageContext(self.app, session)
-                for current, stage in self.stages:
+                for name, stage in self.stages:
+                    current = name
                     work = stage(context, work)
                 record.processed(row, work, self.app.clock())
                 return "processed"
         except Exception as error:  # the one place that catches everything: nothing is lost
-            log.warning("message %s failed at stage %s: %s", message_row_id, current,
-                        type(error).__name__)
+            log.warning(
+                "message %s failed at stage %s: %s", message_row_id, current, type(error).__name__
+            )
             record.failed(self.app, message_row_id, current, error)
             return "failed"

@@ -49,8 +49,7 @@ def serve(app: AppContext, stop: threading.Event, with_smtp: bool = True) -> Non
     if with_smtp and app.settings.smtp.enabled:
         controller = IntakeController(app)
         controller.start()
-        log.info("SMTP intake listening on %s:%s", app.settings.smtp.host,
-                 app.settings.smtp.port)
+        log.info("SMTP intake listening on %s:%s", app.settings.smtp.host, app.settings.smtp.port)
     try:
         run_processor(app, stop)
     finally:

@@ -14,27 +14,47 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     """Run `python -m inbox_triage` as a user would, with a clean environment."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_TRIAGE_")}
     environ.update(env or {})
-    return subprocess.run([sys.executable, "-m", "inbox_triage", *args], capture_output=True,
-                          text=True, env=environ, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "inbox_triage", *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=120,
+    )
 
 
 def test_issue_example_prints_the_contract_json() -> None:
     """GIVEN the documented example WHEN run THEN exactly the documented fields and dates."""
-    result = run_cli("deadline", "--received", "2027-01-31T10:00:00+01:00", "--right", "access",
-                     "--json")
+    result = run_cli(
+        "deadline", "--received", "2027-01-31T10:00:00+01:00", "--right", "access", "--json"
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert {k: data[k] for k in ("received_local", "gdpr_due", "policy_due", "due", "basis",
-                                 "extended_due")} == {
-        "received_local": "2027-01-31", "gdpr_due": "2027-03-01", "policy_due": None,
-        "due": "2027-03-01", "basis": "gdpr", "extended_due": "2027-04-28",
+    assert {
+        k: data[k]
+        for k in ("received_local", "gdpr_due", "policy_due", "due", "basis", "extended_due")
+    } == {
+        "received_local": "2027-01-31",
+        "gdpr_due": "2027-03-01",
+        "policy_due": None,
+        "due": "2027-03-01",
+        "basis": "gdpr",
+        "extended_due": "2027-04-28",
     }
 
 
 def test_policy_binds_for_erasure_and_several_rights_take_the_earliest() -> None:
     """GIVEN erasure (30 days) and objection (15 days) WHEN computed THEN objection's date binds."""
-    result = run_cli("deadline", "--received", "2026-03-02T09:00:00+01:00", "--right", "erasure",
-                     "--right", "objection", "--json")
+    result = run_cli(
+        "deadline",
+        "--received",
+        "2026-03-02T09:00:00+01:00",
+        "--right",
+        "erasure",
+        "--right",
+        "objection",
+        "--json",
+    )
     data = json.loads(result.stdout)
     # 2 March + 15 days = 17 March 2026, a Tuesday: a working day.
     assert data["policy_due"] == "2026-03-17" and data["basis"] == "policy"
@@ -42,9 +62,16 @@ def test_policy_binds_for_erasure_and_several_rights_take_the_earliest() -> None
 
 
 def test_extended_case_warns_about_the_policy_date() -> None:
-    """GIVEN an extended erasure case WHEN computed THEN due is the extended date, with a warning."""
-    result = run_cli("deadline", "--received", "2026-03-02T09:00:00+01:00", "--right", "erasure",
-                     "--extended", "--json")
+    """GIVEN an extended erasure case WHEN computed THEN due is extended, with a warning."""
+    result = run_cli(
+        "deadline",
+        "--received",
+        "2026-03-02T09:00:00+01:00",
+        "--right",
+        "erasure",
+        "--extended",
+        "--json",
+    )
     data = json.loads(result.stdout)
     assert data["extended"] is True and data["due"] == data["extended_due"]
     assert data["warnings"]
@@ -68,7 +95,13 @@ def test_bad_input_is_one_clear_line(args: list[str], message: str) -> None:
 
 def test_bad_configuration_is_reported_by_key() -> None:
     """GIVEN a bad environment value WHEN any command runs THEN the variable is named."""
-    result = run_cli("deadline", "--received", "2027-01-31T10:00:00+01:00", "--right", "access",
-                     env={"INBOX_TRIAGE_SMTP_PORT": "abc"})
+    result = run_cli(
+        "deadline",
+        "--received",
+        "2027-01-31T10:00:00+01:00",
+        "--right",
+        "access",
+        env={"INBOX_TRIAGE_SMTP_PORT": "abc"},
+    )
     assert result.returncode == 2
     assert "INBOX_TRIAGE_SMTP_PORT" in result.stderr and "Traceback" not in result.stderr

@@ -89,8 +89,7 @@ def test_storage_failure_answers_451(smtp_app: tuple[AppContext, int]) -> None:
     """GIVEN a database that refuses writes WHEN mail arrives THEN 451 so the sender retries."""
     app, port = smtp_app
     with app.engine.begin() as connection:
-        connection.execute(text("DROP TABLE case_events"))
-        connection.execute(text("DROP TABLE messages"))
+        connection.execute(text("ALTER TABLE messages RENAME TO messages_unavailable"))
     with pytest.raises(smtplib.SMTPDataError) as error:
         _send(port, build_message())
     assert error.value.smtp_code == 451
@@ -98,8 +97,12 @@ def test_storage_failure_answers_451(smtp_app: tuple[AppContext, int]) -> None:
 
 @pytest.mark.parametrize(
     ("charset", "cte"),
-    [("utf-8", "8bit"), ("utf-8", "quoted-printable"), ("iso-8859-2", "quoted-printable"),
-     ("utf-8", "base64")],
+    [
+        ("utf-8", "8bit"),
+        ("utf-8", "quoted-printable"),
+        ("iso-8859-2", "quoted-printable"),
+        ("utf-8", "base64"),
+    ],
 )
 def test_bodies_in_any_transfer_encoding_are_stored_intact(
     smtp_app: tuple[AppContext, int], charset: str, cte: str
@@ -122,8 +125,9 @@ def test_multipart_with_attachment_and_encoded_subject(smtp_app: tuple[AppContex
     message["Subject"] = "Hozzáférési kérelem – személyes adatok"
     message["Message-ID"] = "<multi@example.hu>"
     message.set_content("Csatolom a kérelmemet.")
-    message.add_attachment(b"%PDF-1.4 fake", maintype="application", subtype="pdf",
-                           filename="kérelem.pdf")
+    message.add_attachment(
+        b"%PDF-1.4 fake", maintype="application", subtype="pdf", filename="kérelem.pdf"
+    )
     raw = message.as_bytes()
     assert b"=?utf-8?" in raw
     _send(port, raw)

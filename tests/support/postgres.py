@@ -30,8 +30,11 @@ class PostgresServer:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
     def stop(self) -> None:
-        _run(self, [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate",
-                    "stop"], check=False)
+        _run(
+            self,
+            [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "stop"],
+            check=False,
+        )
 
 
 def find_bin_dir() -> Path | None:
@@ -71,11 +74,35 @@ def start_postgres(base: Path) -> PostgresServer:
         shutil.chown(base, user)
         shutil.chown(data_dir, user)
     server = PostgresServer(free_port(), data_dir, bin_dir, user)
-    _run(server, [str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres",
-                  "--auth=trust", "-E", "UTF8", "--no-sync"])
+    _run(
+        server,
+        [
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data_dir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+    )
     options = f"-c listen_addresses=127.0.0.1 -p {server.port} -k {base} -c fsync=off"
-    _run(server, [str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-o", options, "-w",
-                  "-l", str(base / "postgres.log"), "start"])
+    _run(
+        server,
+        [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data_dir),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(base / "postgres.log"),
+            "start",
+        ],
+    )
     _wait(server.port)
     return server
 

@@ -13,11 +13,13 @@ from pathlib import Path
 def cli_environment(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:
     """The environment of a product process: only this test's settings."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_TRIAGE_")}
-    environ.update({
-        "INBOX_TRIAGE_DATA_DIR": str(data_dir),
-        "INBOX_TRIAGE_DATABASE_URL": database_url,
-        "INBOX_TRIAGE_PROCESSOR_POLL_INTERVAL_SECONDS": "0.2",
-    })
+    environ.update(
+        {
+            "INBOX_TRIAGE_DATA_DIR": str(data_dir),
+            "INBOX_TRIAGE_DATABASE_URL": database_url,
+            "INBOX_TRIAGE_PROCESSOR_POLL_INTERVAL_SECONDS": "0.2",
+        }
+    )
     environ.update(extra)
     return environ
 
@@ -25,8 +27,12 @@ def cli_environment(data_dir: Path, database_url: str, **extra: str) -> dict[str
 def start_serve(environ: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """`inbox-triage serve` in the background, stdout/stderr to a log file."""
     handle = log.open("ab")
-    return subprocess.Popen([sys.executable, "-m", "inbox_triage", "serve"], env=environ,
-                            stdout=handle, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "inbox_triage", "serve"],
+        env=environ,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -45,5 +51,10 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
 
 def run_cli(environ: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """Run one CLI command to completion."""
-    return subprocess.run([sys.executable, "-m", "inbox_triage", *args], env=environ,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "inbox_triage", *args],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

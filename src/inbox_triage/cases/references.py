@@ -43,5 +43,8 @@ def _locked_counter(session: Session, year: int) -> CaseCounter:
 
 def references_in(text: str, prefix: str) -> list[str]:
     """Case references of this installation mentioned in a subject or body."""
-    return [match.group(0) for match in REFERENCE_PATTERN.finditer(text or "")
-            if match.group(1) == prefix]
+    return [
+        match.group(0)
+        for match in REFERENCE_PATTERN.finditer(text or "")
+        if match.group(1) == prefix
+    ]

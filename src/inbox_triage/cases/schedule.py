@@ -39,13 +39,18 @@ def policy_for(app: AppContext) -> ResponsePolicy:
 def deadlines_for_case(app: AppContext, case: Case) -> DeadlineResult:
     """The case's deadlines from its receipt time, rights and extension."""
     return compute_deadlines(
-        case.receipt_at, case.rights, calendar_for(app), policy_for(app),
-        extended=case.extended, tz=app.settings.deadlines.timezone,
+        case.receipt_at,
+        case.rights,
+        calendar_for(app),
+        policy_for(app),
+        extended=case.extended,
+        tz=app.settings.deadlines.timezone,
     )
 
 
-def apply_deadlines(session: Session, app: AppContext, case: Case, reason: str,
-                    actor: str = "system") -> DeadlineResult:
+def apply_deadlines(
+    session: Session, app: AppContext, case: Case, reason: str, actor: str = "system"
+) -> DeadlineResult:
     """Recompute and store the case's deadlines; record the result in the audit log."""
     result = deadlines_for_case(app, case)
     case.gdpr_due = result.gdpr_due

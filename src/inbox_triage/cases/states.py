@@ -17,15 +17,26 @@ STATES = (
 OPEN_STATES = frozenset(STATES) - {"closed"}
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "new": frozenset({"awaiting_verification", "in_progress", "awaiting_approval", "extended",
-                      "refused", "closed"}),
-    "awaiting_verification": frozenset({"in_progress", "awaiting_approval", "extended",
-                                        "refused", "closed"}),
-    "in_progress": frozenset({"awaiting_verification", "awaiting_approval", "extended",
-                              "refused", "closed"}),
+    "new": frozenset(
+        {
+            "awaiting_verification",
+            "in_progress",
+            "awaiting_approval",
+            "extended",
+            "refused",
+            "closed",
+        }
+    ),
+    "awaiting_verification": frozenset(
+        {"in_progress", "awaiting_approval", "extended", "refused", "closed"}
+    ),
+    "in_progress": frozenset(
+        {"awaiting_verification", "awaiting_approval", "extended", "refused", "closed"}
+    ),
     "awaiting_approval": frozenset({"in_progress", "replied", "extended", "refused", "closed"}),
-    "extended": frozenset({"in_progress", "awaiting_verification", "awaiting_approval",
-                           "refused", "closed"}),
+    "extended": frozenset(
+        {"in_progress", "awaiting_verification", "awaiting_approval", "refused", "closed"}
+    ),
     "refused": frozenset({"replied", "closed"}),
     "replied": frozenset({"in_progress", "closed"}),
     "closed": frozenset({"in_progress"}),

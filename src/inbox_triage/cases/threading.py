@@ -35,7 +35,11 @@ def normalize_subject(subject: str) -> str:
 
 
 def find_thread(
-    session: Session, parsed: ParsedMail, prefix: str, reopen_window_days: int, now: datetime,
+    session: Session,
+    parsed: ParsedMail,
+    prefix: str,
+    reopen_window_days: int,
+    now: datetime,
 ) -> tuple[Case | None, str | None]:
     """The case this message continues, and how it was found."""
     case = _by_headers(session, parsed)
@@ -57,8 +61,9 @@ def _by_headers(session: Session, parsed: ParsedMail) -> Case | None:
     if not wanted:
         return None
     rows = session.execute(
-        select(Message.message_id, Message.case_id)
-        .where(Message.message_id.in_(wanted), Message.case_id.is_not(None))
+        select(Message.message_id, Message.case_id).where(
+            Message.message_id.in_(wanted), Message.case_id.is_not(None)
+        )
     ).all()
     by_id = {message_id: case_id for message_id, case_id in rows}
     for value in wanted:

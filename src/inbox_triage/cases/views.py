@@ -15,8 +15,12 @@ from inbox_triage.errors import NotFoundError, UsageError
 
 
 def list_cases(
-    session: Session, today: date, calendar: WorkingCalendar, status: str | None = None,
-    overdue: bool = False, due_within: int | None = None,
+    session: Session,
+    today: date,
+    calendar: WorkingCalendar,
+    status: str | None = None,
+    overdue: bool = False,
+    due_within: int | None = None,
 ) -> list[dict[str, Any]]:
     """Cases ordered by binding deadline (none last), with the requested filters."""
     if status is not None and status not in STATES:
@@ -24,10 +28,13 @@ def list_cases(
     query = select(Case)
     if status is not None:
         query = query.where(Case.status == status)
-    counts = dict(session.execute(
-        select(Message.case_id, func.count()).where(Message.case_id.is_not(None))
-        .group_by(Message.case_id)
-    ).all())
+    counts = dict(
+        session.execute(
+            select(Message.case_id, func.count())
+            .where(Message.case_id.is_not(None))
+            .group_by(Message.case_id)
+        ).all()
+    )
     rows = []
     for case in session.scalars(query.order_by(Case.due.is_(None), Case.due, Case.id)):
         left = days_left(case, today, calendar)
@@ -64,8 +71,9 @@ def case_summary(case: Case, message_count: int, left: int | None) -> dict[str, 
     }
 
 
-def show_case(session: Session, reference: str, today: date,
-              calendar: WorkingCalendar) -> dict[str, Any]:
+def show_case(
+    session: Session, reference: str, today: date, calendar: WorkingCalendar
+) -> dict[str, Any]:
     """`cases show REF --json`: the case, its deadlines, messages and events."""
     case = session.scalar(select(Case).where(Case.reference == reference))
     if case is None:
@@ -77,8 +85,11 @@ def show_case(session: Session, reference: str, today: date,
         "requester": case.requester_address,
         "subject": case.subject,
         "deadlines": {
-            "gdpr_due": _iso(case.gdpr_due), "policy_due": _iso(case.policy_due),
-            "due": _iso(case.due), "basis": case.basis, "extended": case.extended,
+            "gdpr_due": _iso(case.gdpr_due),
+            "policy_due": _iso(case.policy_due),
+            "due": _iso(case.due),
+            "basis": case.basis,
+            "extended": case.extended,
             "extended_due": _iso(case.extended_due),
         },
         "match_level": case.match_level,
@@ -87,8 +98,13 @@ def show_case(session: Session, reference: str, today: date,
         "flags": case.flags,
         "messages": [_message(message) for message in case.messages],
         "events": [
-            {"sequence": e.sequence, "kind": e.kind, "actor": e.actor,
-             "at": e.at.isoformat(), "details": e.details}
+            {
+                "sequence": e.sequence,
+                "kind": e.kind,
+                "actor": e.actor,
+                "at": e.at.isoformat(),
+                "details": e.details,
+            }
             for e in case.events
         ],
     }

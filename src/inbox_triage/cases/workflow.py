@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from inbox_triage.cases import repeats
 from inbox_triage.cases.audit import append_event
 from inbox_triage.cases.references import next_reference
 from inbox_triage.cases.schedule import apply_deadlines
 from inbox_triage.cases.states import OPEN_STATES
 from inbox_triage.cases.threading import find_thread, normalize_subject
 from inbox_triage.context import AppContext
+from inbox_triage.customers.assessment import SenderAssessment
 from inbox_triage.db.models import Case, Message
 
 if TYPE_CHECKING:
@@ -42,8 +44,11 @@ def place_message(session: Session, app: AppContext, work: MessageWork) -> Place
     now = app.clock()
     automatic = "bounce" if parsed.is_bounce else "auto_reply" if parsed.is_auto_reply else None
     case, how = find_thread(
-        session, parsed, app.settings.cases.reference_prefix,
-        app.settings.cases.reopen_window_days, now,
+        session,
+        parsed,
+        app.settings.cases.reference_prefix,
+        app.settings.cases.reopen_window_days,
+        now,
     )
     if case is not None:
         _join(session, app, case, message, work, how or "", automatic)
@@ -53,7 +58,27 @@ def place_message(session: Session, app: AppContext, work: MessageWork) -> Place
     classification = work.classification
     if classification is None or not classification.rights:
         return Placement("other", None)
+    customer_id = work.sender.customer_id if work.sender else None
+    rights = set(classification.rights)
+    repeated = repeats.open_case_for(session, customer_id, rights)
+    if repeated is not None:
+        _join(session, app, repeated, message, work, "repeat", None)
+        append_event(
+            session,
+            repeated,
+            "repeat_request",
+            now,
+            {"message": message.id, "rights": sorted(rights)},
+        )
+        return Placement("repeat", repeated.reference)
     case = open_case(session, app, message, work)
+    earlier = repeats.recently_closed_case_for(
+        session, customer_id, rights, now, app.settings.cases.repeat_window_days
+    )
+    if earlier is not None:
+        case.related_case_id = earlier.id
+        case.flags = sorted({*case.flags, "repeat_of_closed_case"})
+        append_event(session, case, "linked_repeat", now, {"earlier_case": earlier.reference})
     return Placement("request", case.reference)
 
 
@@ -84,20 +109,64 @@ def open_case(session: Session, app: AppContext, message: Message, work: Message
     session.flush()
     message.case_id = case.id
     now = app.clock()
-    append_event(session, case, "opened", now, {"message": message.id,
-                                                 "receipt_basis": work.receipt_basis})
+    append_event(
+        session, case, "opened", now, {"message": message.id, "receipt_basis": work.receipt_basis}
+    )
     append_event(session, case, "message_received", now, _message_details(message, work))
-    append_event(session, case, "classified", now, {
-        "language": work.language, "rights": case.rights,
-        "scores": work.classification.scores, "needs_review": case.needs_review,
-    })
+    append_event(
+        session,
+        case,
+        "classified",
+        now,
+        {
+            "language": work.language,
+            "rights": case.rights,
+            "scores": work.classification.scores,
+            "needs_review": case.needs_review,
+        },
+    )
+    if work.sender is not None:
+        _record_sender(session, app, case, work.sender)
     apply_deadlines(session, app, case, reason="opened")
     return case
 
 
+def _record_sender(session: Session, app: AppContext, case: Case, sender: SenderAssessment) -> None:
+    """Store the match, identity and flags on the case, and in its audit log."""
+    case.customer_id = sender.customer_id
+    case.match_level = sender.match.level
+    case.evidence = sender.match.evidence
+    case.identity = sender.identity.state
+    case.flags = sorted({*case.flags, *sender.flags})
+    append_event(session, case, "matched", app.clock(), sender.to_json())
+
+
+def _update_sender(session: Session, app: AppContext, case: Case, sender: SenderAssessment) -> None:
+    """A later message can verify the requester of this case or raise new flags."""
+    new_flags = sorted(set(sender.flags) - set(case.flags))
+    if new_flags:
+        case.flags = sorted({*case.flags, *new_flags})
+        append_event(session, case, "flagged", app.clock(), {"flags": new_flags})
+    same_customer = case.customer_id is not None and sender.customer_id == case.customer_id
+    if same_customer and sender.identity.verified and case.identity != "verified":
+        case.identity = "verified"
+        append_event(
+            session,
+            case,
+            "verified",
+            app.clock(),
+            {"method": sender.identity.method, "reason": sender.identity.reason},
+        )
+
+
 def _join(
-    session: Session, app: AppContext, case: Case, message: Message, work: MessageWork,
-    how: str, automatic: str | None,
+    session: Session,
+    app: AppContext,
+    case: Case,
+    message: Message,
+    work: MessageWork,
+    how: str,
+    automatic: str | None,
 ) -> None:
     message.case_id = case.id
     now = app.clock()
@@ -105,14 +174,24 @@ def _join(
     if automatic:
         details["automatic"] = automatic
     append_event(session, case, "message_received", now, details)
+    if work.sender is not None and not automatic:
+        _update_sender(session, app, case, work.sender)
     if case.status not in OPEN_STATES and not automatic:
         previous = case.status
         case.status = "in_progress"
         case.closed_at = None
-        append_event(session, case, "state_changed", now,
-                     {"from": previous, "to": "in_progress", "reason": "requester replied"})
+        append_event(
+            session,
+            case,
+            "state_changed",
+            now,
+            {"from": previous, "to": "in_progress", "reason": "requester replied"},
+        )
 
 
 def _message_details(message: Message, work: MessageWork) -> dict[str, object]:
-    return {"message": message.id, "source": message.source,
-            "receipt_at": work.receipt_at.isoformat()}
+    return {
+        "message": message.id,
+        "source": message.source,
+        "receipt_at": work.receipt_at.isoformat(),
+    }

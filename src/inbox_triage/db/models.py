@@ -8,14 +8,16 @@ can be recomputed by re-running the pipeline.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -48,7 +50,11 @@ class UtcDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     """Declarative base of every table."""
 
-    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 class Message(Base):
@@ -160,3 +166,180 @@ class CaseCounter(Base):
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+class Customer(Base):
+    """One customer record as imported from the company's CSV (never a password)."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(998), default="")
+    email: Mapped[str] = mapped_column(String(998), default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    contact_name: Mapped[str] = mapped_column(String(998), default="")
+    contact_email: Mapped[str] = mapped_column(String(998), default="")
+    contact_phone: Mapped[str] = mapped_column(String(64), default="")
+    billing_address: Mapped[str] = mapped_column(Text, default="")
+    postal_address: Mapped[str] = mapped_column(Text, default="")
+    tax_number: Mapped[str] = mapped_column(String(64), default="")
+    username: Mapped[str] = mapped_column(String(255), default="")
+    domains: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    keys: Mapped[list[CustomerKey]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class CustomerKey(Base):
+    """A normalised lookup value of a customer, so matching is an index lookup, not a scan."""
+
+    __tablename__ = "customer_keys"
+    __table_args__ = (Index("ix_customer_keys_kind_value", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_row_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(255))
+
+    customer: Mapped[Customer] = relationship(back_populates="keys")
+
+
+class ImapFolderState(Base):
+    """Where the IMAP poller stands in one folder: its UIDVALIDITY and last handled UID.
+
+    A changed UIDVALIDITY invalidates every stored UID, so the folder is rescanned
+    up to `rescan_until_uid` with duplicates recognised by Message-ID and hash.
+    """
+
+    __tablename__ = "imap_folder_state"
+    __table_args__ = (UniqueConstraint("account", "folder"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(255))
+    folder: Mapped[str] = mapped_column(String(255))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    rescan_until_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime]
+
+
+class ImapHandled(Base):
+    """One server message handed over to the raw store, keyed as the server names it."""
+
+    __tablename__ = "imap_handled"
+    __table_args__ = (UniqueConstraint("account", "folder", "uidvalidity", "uid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(255))
+    folder: Mapped[str] = mapped_column(String(255))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    uid: Mapped[int] = mapped_column(BigInteger)
+    message_row_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    handled_at: Mapped[datetime]
+    marked_at: Mapped[datetime | None]
+
+
+class User(Base):
+    """A staff member of the web UI; only an argon2 hash of the password is kept.
+
+    `session_version` is signed into every session cookie: raising it (logout,
+    password change, deactivation) ends every session the user has open.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="staff")
+    language: Mapped[str] = mapped_column(String(8), default="hu")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    """A bearer token for scripts, stored as its SHA-256 (the token itself is shown once)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Draft(Base):
+    """A reply drafted for staff: editable until approved, never sent without approval.
+
+    `slot` says which reply of the case it is (the answer to the requester, the
+    verification sent to an on-file address, an extension notice...), so that
+    re-drafting refreshes the right row instead of piling up copies.
+    """
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    slot: Mapped[str] = mapped_column(String(32), default="reply")
+    kind: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    rights: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    recipient: Mapped[str] = mapped_column(String(998), default="")
+    contains_personal_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    disclosure_note: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+    edited_by: Mapped[str | None] = mapped_column(String(255))
+    approved_at: Mapped[datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(255))
+    sent_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship()
+
+
+class OutboxMessage(Base):
+    """One outgoing message, built at approval; claimed before the SMTP transaction.
+
+    `message_id` is our Message-ID, so that a customer's reply to it threads
+    into the case. A row found `sending` after a crash becomes `uncertain`
+    and waits for a person: it is never sent twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipients: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    contains_personal_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]

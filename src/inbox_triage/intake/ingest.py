@@ -42,8 +42,13 @@ class IngestSummary:
     message_ids: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
-        return {"seen": self.seen, "stored": self.stored, "duplicates": self.duplicates,
-                "errors": self.errors, "ids": self.message_ids}
+        return {
+            "seen": self.seen,
+            "stored": self.stored,
+            "duplicates": self.duplicates,
+            "errors": self.errors,
+            "ids": self.message_ids,
+        }
 
 
 def collect(paths: Sequence[Path], mbox: Path | None, maildir: Path | None) -> list[RawItem]:
@@ -63,8 +68,12 @@ def collect(paths: Sequence[Path], mbox: Path | None, maildir: Path | None) -> l
 def ingest(app: AppContext, items: Sequence[RawItem], show_progress: bool) -> IngestSummary:
     """Store every readable item; report the others."""
     summary = IngestSummary()
-    progress = tqdm(items, unit="msg", desc="ingest",
-                    disable=not show_progress or len(items) <= PROGRESS_THRESHOLD)
+    progress = tqdm(
+        items,
+        unit="msg",
+        desc="ingest",
+        disable=not show_progress or len(items) <= PROGRESS_THRESHOLD,
+    )
     for item in progress:
         summary.seen += 1
         if item.raw is None:

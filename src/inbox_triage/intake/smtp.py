@@ -36,7 +36,11 @@ class IntakeHandler:
         self.recipients = {address.lower() for address in context.settings.smtp.recipients}
 
     async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str,
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
         rcpt_options: list[str],
     ) -> str:
         if address.lower() not in self.recipients:

@@ -35,8 +35,6 @@ _ALIASES = {
 _SUPERSETS = {"iso8859-1": "cp1252"}
 #: Codecs that are text codecs to Python but never a real mail charset.
 _REFUSED = {"unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined"}
-#: Declared names meaning "we don't know": detect instead, without complaint.
-_UNKNOWN = {"unknown-8bit", "x-unknown", "unknown", "x-user-defined", "default", "8bit"}
 #: Codecs charset-normalizer may pick for any Western/Central European text;
 #: the Hungarian heuristic below chooses among them more reliably.
 _EUROPEAN_8BIT = frozenset(
@@ -56,6 +54,8 @@ _WESTERN_BYTES = re.compile(rb"[\xe0\xe8\xf1\xf9\xec\xf2\xe5\xe6\xf8\xe3\xc0\xc8
 #: The C1 range: control codes in ISO-8859-x, typographic marks in windows-125x.
 _C1_BYTES = re.compile(rb"[\x80-\x9f]")
 _DETECT_SAMPLE = 256 * 1024
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,11 @@ class Decoded:
     text: str
     charset: str
     defect: str | None = None
+
+
+def clean_text(text: str) -> str:
+    """Text safe to store and serialise: no NUL or other control bytes, no lone surrogates."""
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
 
 
 def lookup_codec(name: str | None) -> str | None:
@@ -116,15 +121,16 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
         return Decoded(data.decode("ascii"), "ascii")
     codec = lookup_codec(declared)
     label = (declared or "").strip()[:40]
-    if codec is None or codec == "ascii":
-        defect = None
-        if codec is None and declared and declared.strip().lower() not in _UNKNOWN:
-            defect = f"unknown charset {label!r}; detected instead"
-        elif codec == "ascii":
-            defect = "charset us-ascii declared but 8-bit bytes present; detected instead"
-        found = detect(data)
-        return Decoded(found.text, found.charset, defect or found.defect)
-    return _decode_declared(data, codec, label)
+    if codec is not None and codec != "ascii":
+        return _decode_declared(data, codec, label)
+    found = detect(data)
+    if not declared:
+        reason = "8-bit text without a declared charset"
+    elif codec == "ascii":
+        reason = f"8-bit bytes in text declared {label!r}"
+    else:
+        reason = f"unknown charset {label!r}"
+    return Decoded(found.text, found.charset, found.defect or f"{reason}; detected {found.charset}")
 
 
 def _decode_declared(data: bytes, codec: str, label: str) -> Decoded:

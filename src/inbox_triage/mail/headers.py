@@ -13,7 +13,7 @@ import email.utils
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-from inbox_triage.mail.charset import decode_8bit_header, decode_bytes, lookup_codec
+from inbox_triage.mail.charset import clean_text, decode_8bit_header, decode_bytes, lookup_codec
 from inbox_triage.mail.parsed import Address
 
 #: Longest header value decoded; the rest is cut (and reported) to bound work.
@@ -30,6 +30,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
 # An RFC 2047 encoded word; a missing "?=" at the very end is tolerated.
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?]*)(?:\?=|$)")
+_CUT_WORD = re.compile(r"=(?:\?\S{0,200})?$")  # an encoded word cut in half by truncation
+_HAS_ZONE = re.compile(r"[+-]\d{4}\b|\b(?:UTC?|GMT|[ECMP][SD]T|Z)\b", re.IGNORECASE)
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/]")
 _BASE64_WORD = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _MSG_ID = re.compile(r"<([^<>\s]{1,998})>")
@@ -47,13 +49,13 @@ def _bounded(raw: str, name: str, defects: list[str]) -> str:
     """The value cut to MAX_HEADER_CHARS, with a defect when it was cut."""
     if len(raw) > MAX_HEADER_CHARS:
         defects.append(f"header {name} too long ({len(raw)} chars); truncated")
-        return raw[:MAX_HEADER_CHARS]
+        return _CUT_WORD.sub("", raw[:MAX_HEADER_CHARS])
     return raw
 
 
 def clean_line(text: str) -> str:
     """One line of text: controls removed, whitespace runs collapsed."""
-    return _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
+    return _SPACES.sub(" ", _CONTROL.sub(" ", clean_text(text))).strip()
 
 
 def decode_words(text: str, defects: list[str]) -> str:
@@ -113,7 +115,7 @@ def _flush(pending: bytearray, charset: str, defects: list[str]) -> str:
         if codec is None:
             defects.append(f"unknown charset {charset[:40]!r} in encoded word")
         return decode_8bit_header(data)
-    decoded = decode_bytes(data, codec)
+    decoded = decode_bytes(data, charset)
     if decoded.defect:
         defects.append(f"encoded word: {decoded.defect}")
     return decoded.text
@@ -160,7 +162,7 @@ def parse_date(raw: str, defects: list[str]) -> datetime | None:
     except Exception:  # parsedate_tz and datetime() reject odd input differently
         defects.append(f"unparseable Date header {text[:80]!r}")
         return None
-    if offset is None and "-0000" not in text:
+    if not _HAS_ZONE.search(text):
         defects.append("Date header has no time zone; UTC assumed")
     return value
 

@@ -19,8 +19,9 @@ from inbox_triage.nlp.language import detect_language
 BATCH_SIZE = 256
 
 
-def classify_paths(path: Path, jsonl: bool, out: TextIO,
-                   classifier: Classifier | None = None) -> int:
+def classify_paths(
+    path: Path, jsonl: bool, out: TextIO, classifier: Classifier | None = None
+) -> int:
     """Classify one file (JSON) or every .eml of a directory (JSON Lines)."""
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".eml" and p.is_file())
@@ -40,7 +41,7 @@ def classify_paths(path: Path, jsonl: bool, out: TextIO,
 
 def _batches(files: list[Path]) -> Iterator[list[Path]]:
     for start in range(0, len(files), BATCH_SIZE):
-        yield files[start:start + BATCH_SIZE]
+        yield files[start : start + BATCH_SIZE]
 
 
 def _classify_files(classifier: Classifier, files: list[Path]) -> list[dict[str, object]]:

@@ -76,8 +76,10 @@ def load_language_model(directory: Path) -> LanguageModel:
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT_VERSION:
-            raise ModelError(f"model in {directory} has format {meta.get('format')!r}, "
-                             f"this version reads {FORMAT_VERSION}")
+            raise ModelError(
+                f"model in {directory} has format {meta.get('format')!r}, "
+                f"this version reads {FORMAT_VERSION}"
+            )
         nlp = spacy.load(directory)
     except ModelError:
         raise
@@ -107,9 +109,7 @@ class Classifier:
                 problems[language] = str(error)
         return cls(models, problems)
 
-    def classify_many(
-        self, items: list[tuple[str, str, str]]
-    ) -> list[Classification]:
+    def classify_many(self, items: list[tuple[str, str, str]]) -> list[Classification]:
         """Classify (language, subject, new_text) triples, batching per model."""
         results: list[Classification | None] = [None] * len(items)
         groups: dict[str, list[int]] = {}
@@ -137,16 +137,23 @@ def _decide(
     reasons: list[str] = []
     if language != model_language:
         reasons.append(f"no model for language {language!r}; used {model_language!r}")
-    uncertain = [label for label in RIGHTS
-                 if abs(scores[label] - model.thresholds[label]) < REVIEW_MARGIN]
+    uncertain = [
+        label for label in RIGHTS if abs(scores[label] - model.thresholds[label]) < REVIEW_MARGIN
+    ]
     if uncertain:
         reasons.append("uncertain: " + ", ".join(uncertain))
     return Classification(language, rights, scores, bool(reasons), tuple(reasons), model.version)
 
 
 def _unavailable(language: str, problem: str) -> Classification:
-    return Classification(language, (), {label: 0.0 for label in RIGHTS}, True,
-                          (f"classifier unavailable: {problem}",), None)
+    return Classification(
+        language,
+        (),
+        {label: 0.0 for label in RIGHTS},
+        True,
+        (f"classifier unavailable: {problem}",),
+        None,
+    )
 
 
 def get_classifier(app: AppContext) -> Classifier:

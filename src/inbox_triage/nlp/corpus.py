@@ -64,14 +64,30 @@ def _parse_line(line: str, where: str) -> Example:
         raise UsageError(f"{where}: unknown rights {unknown}")
     if data["split"] not in SPLITS:
         raise UsageError(f"{where}: split must be one of {SPLITS}")
-    return Example(str(data["id"]), data["language"], data["subject"] or "", data["body"] or "",
-                   tuple(sorted(data["rights"])), data["split"])
+    return Example(
+        str(data["id"]),
+        data["language"],
+        data["subject"] or "",
+        data["body"] or "",
+        tuple(sorted(data["rights"])),
+        data["split"],
+    )
 
 
 def corpus_hash(examples: list[Example]) -> str:
     """SHA-256 over the examples' content, recorded in each model's meta."""
     digest = hashlib.sha256()
     for example in sorted(examples, key=lambda e: e.id):
-        digest.update(json.dumps([example.id, example.language, example.subject, example.body,
-                                  example.rights, example.split]).encode("utf-8"))
+        digest.update(
+            json.dumps(
+                [
+                    example.id,
+                    example.language,
+                    example.subject,
+                    example.body,
+                    example.rights,
+                    example.split,
+                ]
+            ).encode("utf-8")
+        )
     return digest.hexdigest()

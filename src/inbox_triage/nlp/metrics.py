@@ -22,8 +22,12 @@ class LabelScore:
 
 
 def _f1(true_positive: int, false_positive: int, false_negative: int) -> tuple[float, float, float]:
-    precision = true_positive / (true_positive + false_positive) if true_positive + false_positive else 0.0
-    recall = true_positive / (true_positive + false_negative) if true_positive + false_negative else 0.0
+    precision = (
+        true_positive / (true_positive + false_positive) if true_positive + false_positive else 0.0
+    )
+    recall = (
+        true_positive / (true_positive + false_negative) if true_positive + false_negative else 0.0
+    )
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
 
@@ -71,7 +75,9 @@ def confusions(gold: Sequence[set[str]], predicted: Sequence[set[str]]) -> Count
     return counts
 
 
-def tune_thresholds(gold: Sequence[set[str]], scores: Sequence[dict[str, float]]) -> dict[str, float]:
+def tune_thresholds(
+    gold: Sequence[set[str]], scores: Sequence[dict[str, float]]
+) -> dict[str, float]:
     """Per label, the threshold with the best dev F1 (the lowest on a tie: recall first)."""
     thresholds = {}
     for label in RIGHTS:

@@ -40,8 +40,9 @@ class TrainingPlan:
     batch_size: int = 16
 
 
-def train_all(corpus_dir: Path, output_dir: Path, quick: bool = False,
-              architecture: str = "ensemble") -> dict[str, Evaluation]:
+def train_all(
+    corpus_dir: Path, output_dir: Path, quick: bool = False, architecture: str = "ensemble"
+) -> dict[str, Evaluation]:
     """Train every language, write the models and models/EVAL.md."""
     examples = load_corpus(corpus_dir)
     data_hash = corpus_hash(examples)
@@ -60,8 +61,14 @@ def train_all(corpus_dir: Path, output_dir: Path, quick: bool = False,
         )
         baselines[language] = baseline_evaluation(by_split)
         save_model(nlp, output_dir / language, thresholds, data_hash, plan, len(subset))
-    write_report(output_dir / "EVAL.md", evaluations, baselines, data_hash, plan.architecture,
-                 {lang: sum(e.language == lang for e in examples) for lang in MODEL_LANGUAGES})
+    write_report(
+        output_dir / "EVAL.md",
+        evaluations,
+        baselines,
+        data_hash,
+        plan.architecture,
+        {lang: sum(e.language == lang for e in examples) for lang in MODEL_LANGUAGES},
+    )
     return evaluations
 
 
@@ -80,8 +87,9 @@ def train_pipeline(language: str, train: list[Example], plan: TrainingPlan) -> A
     for label in RIGHTS:
         textcat.add_label(label)
     samples = [
-        SpacyExample.from_dict(nlp.make_doc(e.text),
-                               {"cats": {label: float(label in e.rights) for label in RIGHTS}})
+        SpacyExample.from_dict(
+            nlp.make_doc(e.text), {"cats": {label: float(label in e.rights) for label in RIGHTS}}
+        )
         for e in train
     ]
     optimizer = nlp.initialize(lambda: samples)
@@ -98,8 +106,14 @@ def predict_scores(nlp: Any, examples: list[Example]) -> list[dict[str, float]]:
     return [{label: float(doc.cats[label]) for label in RIGHTS} for doc in docs]
 
 
-def save_model(nlp: Any, directory: Path, thresholds: dict[str, float], data_hash: str,
-               plan: TrainingPlan, size: int) -> None:
+def save_model(
+    nlp: Any,
+    directory: Path,
+    thresholds: dict[str, float],
+    data_hash: str,
+    plan: TrainingPlan,
+    size: int,
+) -> None:
     """Write the pipeline and its meta (version, data hash, thresholds)."""
     if directory.exists():
         shutil.rmtree(directory)
@@ -136,8 +150,10 @@ def baseline_evaluation(by_split: dict[str, list[Example]]) -> Evaluation | None
         TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
     )
-    model = make_pipeline(features, OneVsRestClassifier(
-        LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")))
+    model = make_pipeline(
+        features,
+        OneVsRestClassifier(LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")),
+    )
     matrix = [[float(label in e.rights) for label in RIGHTS] for e in by_split["train"]]
     model.fit([e.text for e in by_split["train"]], matrix)
 

@@ -14,10 +14,20 @@ def list_messages(session: Session) -> list[dict[str, Any]]:
     """Every stored message once, oldest first, without the raw bytes."""
     query = (
         select(
-            Message.id, Message.message_id, Message.source, Message.received_at,
-            Message.from_address, Message.subject, Message.state, Message.error,
-            Case.reference, Message.kind, Message.language, Message.rights,
-            Message.scores, Message.needs_review,
+            Message.id,
+            Message.message_id,
+            Message.source,
+            Message.received_at,
+            Message.from_address,
+            Message.subject,
+            Message.state,
+            Message.error,
+            Case.reference,
+            Message.kind,
+            Message.language,
+            Message.rights,
+            Message.scores,
+            Message.needs_review,
         )
         .outerjoin(Case, Message.case_id == Case.id)
         .order_by(Message.id)

@@ -1,0 +1,21 @@
+"""Run every benchmark with its default size and record the results in bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHMARKS = ["smtp_intake.py", "classify_throughput.py"]
+
+
+def main() -> int:
+    for name in BENCHMARKS:
+        print(f"== {name}", flush=True)
+        subprocess.run([sys.executable, str(HERE / name), "--record"], check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
