@@ -270,6 +270,25 @@ def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_imap_check(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.intake.imap import check_connection
+
+    app = open_context(settings)
+    emit(check_connection(app))
+    return 0
+
+
+def cmd_imap_poll(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.intake.imap import poll_once
+
+    app = open_context(settings, migrate=True)
+    if not args.once:
+        raise UsageError("use `imap poll --once`; `serve` polls continuously when imap.enabled")
+    summary = poll_once(app).as_dict()
+    emit(summary)
+    return 1 if summary.get("errors") else 0
+
+
 def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     from inbox_triage.cases.audit import verify_chains
     from inbox_triage.db.session import transaction
@@ -427,6 +446,14 @@ def build_parser() -> argparse.ArgumentParser:
     customers_export = customers.add_parser("export", help="write every customer as CSV")
     customers_export.add_argument("--output", type=Path, metavar="FILE", help="default: stdout")
     customers_export.set_defaults(handler=cmd_customers_export)
+
+    imap = commands.add_parser("imap", help="IMAP mailbox polling").add_subparsers(metavar="ACTION")
+    imap.add_parser("check", help="connect, log in, select the folder, report").set_defaults(
+        handler=cmd_imap_check
+    )
+    imap_poll = imap.add_parser("poll", help="fetch new messages from the mailbox")
+    imap_poll.add_argument("--once", action="store_true", help="one poll, then exit")
+    imap_poll.set_defaults(handler=cmd_imap_poll)
 
     retention = commands.add_parser(
         "retention", help="minimise closed cases past the retention period"

@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
 
 from inbox_triage.context import AppContext
+from inbox_triage.errors import InboxTriageError
 from inbox_triage.intake.smtp import IntakeController
 from inbox_triage.pipeline import Processor
 

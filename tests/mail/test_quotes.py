@@ -186,7 +186,15 @@ def test_bare_double_dash_before_long_text_is_not_a_signature() -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["Sent from my iPhone", "Küldve iPhone-ról", "Küldve az iPhone-omról", "Get Outlook for iOS"],
+    [
+        "Sent from my iPhone",
+        "Sent from Mail for Windows",
+        "Get Outlook for iOS",
+        "Küldve iPhone-ról",
+        "Küldve az iPhone-omról",
+        "Küldve a Samsung Galaxy okostelefonról",
+        "Küldve a Windows Levelezés alkalmazásból",
+    ],
 )
 def test_phone_client_lines_are_signature(line: str) -> None:
     """GIVEN a phone client's line at the end of the sender's text
@@ -270,4 +278,13 @@ def test_text_starting_with_history_stays_new(text: str) -> None:
     WHEN it is split
     THEN nothing is cut, because the request may be anywhere below.
     """
+    assert split_reply(text) == (text, "", "")
+
+
+def test_closing_sentence_starting_with_kuldve_is_not_a_signature() -> None:
+    """GIVEN a last line that starts with "Küldve" but is the sender's own sentence
+    WHEN it is split
+    THEN it stays in the new text.
+    """
+    text = f"{REQUEST}\nKüldve a kért személyi igazolvány másolata."
     assert split_reply(text) == (text, "", "")

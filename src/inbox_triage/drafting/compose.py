@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from sqlalchemy.orm import Session
 
 from inbox_triage.context import AppContext
@@ -231,7 +232,7 @@ def requested_changes(case: Case, customer: Customer, app: AppContext) -> list[d
     phones = {normalise_phone(customer.phone), normalise_phone(customer.contact_phone)}
     new_phones = [p for p in extract_phones(text) if p not in phones]
     if new_phones:
-        changes.append({"field": "phone", "old": customer.phone, "new": new_phones[-1]})
+        changes.append({"field": "phone", "old": customer.phone, "new": _readable(new_phones[-1])})
     on_file = on_file_addresses(customer) | ours
     new_emails = [a for a in extract_emails(text) if normalise_email(a) not in on_file]
     if new_emails:
@@ -241,6 +242,12 @@ def requested_changes(case: Case, customer: Customer, app: AppContext) -> list[d
     if new_taxes:
         changes.append({"field": "tax_number", "old": customer.tax_number, "new": new_taxes[-1]})
     return changes
+
+
+def _readable(e164: str) -> str:
+    """+36309998888 as people write it: +36 30 999 8888."""
+    number = phonenumbers.parse(e164, None)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def _check_extension(app: AppContext, case: Case) -> None:

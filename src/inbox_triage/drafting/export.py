@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from inbox_triage.customers.csv_io import COLUMNS
 from inbox_triage.db.models import Case, Customer
+from inbox_triage.nlp.labels import RIGHTS
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
@@ -54,7 +55,7 @@ def case_summaries(session: Session, customer: Customer) -> list[dict[str, Any]]
     )
     return [
         {"reference": case.reference, "opened": case.receipt_at.date().isoformat(),
-         "rights": sorted(case.rights), "status": case.status}
+         "rights": [r for r in RIGHTS if r in set(case.rights)], "status": case.status}
         for case in cases
     ]  # fmt: skip
 

@@ -78,8 +78,9 @@ def _parse(data: bytes, defects: list[str]) -> ParsedMail:
         defects.append("empty message")
     if b"\x00" in data:
         defects.append("NUL bytes in message")
-    message = _parse_tree(prepare_raw(data, defects), defects)
-    headers = _header_index(message, defects)
+    prepared = _guard(defects, "input limits", lambda: prepare_raw(data, defects), data)
+    message = _parse_tree(prepared, defects)
+    headers = _guard(defects, "headers", lambda: _header_index(message, defects), {})
     subject = _guard(defects, "Subject", lambda: _subject(headers, defects), "")
     sender = _guard(defects, "From", lambda: _sender(headers, defects), None)
     content = _guard(defects, "body", lambda: walk_message(message), MimeContent())

@@ -35,7 +35,9 @@ _HEADER_DATE = re.compile(r"\*?(?:sent|date|elküldve|küldve|dátum|gesendet)\s
 _HEADER_OTHER = re.compile(r"\*?(?:to|subject|címzett|tárgy|an|betreff)\s*:", re.IGNORECASE)
 _RULE_LINE = re.compile(r"\s*(?:_{8,}|-{8,})\s*$")
 _MOBILE = re.compile(
-    r"(?:sent from|sent with|sent via|get outlook for|küldve|elküldve)\b.{0,80}$",
+    r"(?:sent from my|sent (?:from|with|via) (?:mail|outlook|yahoo|gmail|samsung|proton|the)"
+    r"|get outlook for|küldve (?:az? )?(?:\S+ ){0,3}?\S*(?:iphone|ipad|android|samsung|galaxy"
+    r"|huawei|xiaomi|mobil|telefon|windows|outlook|yahoo|gmail|levelez))\S*.{0,60}$",
     re.IGNORECASE,
 )
 _CLOSING = re.compile(
