@@ -85,7 +85,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         load_demo(app)
     stop = threading.Event()
     service.install_signal_handlers(stop)
-    service.serve(app, stop, with_smtp=True)
+    service.serve(app, stop, with_intake=True)
     return 0
 
 
@@ -100,7 +100,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
         print(f"processed {Processor(app).run_pending()} message(s)")
         return 0
-    service.serve(app, stop, with_smtp=False)
+    service.serve(app, stop, with_intake=False)
     return 0
 
 

@@ -45,16 +45,40 @@ def run_processor(app: AppContext, stop: threading.Event) -> None:
             stop.wait(interval)
 
 
-def serve(app: AppContext, stop: threading.Event, with_smtp: bool = True) -> None:
-    """Run intake and processor until `stop` is set."""
+def serve(app: AppContext, stop: threading.Event, with_intake: bool = True) -> None:
+    """Run intake (SMTP, IMAP when enabled) and the processor until `stop` is set."""
     controller = None
-    if with_smtp and app.settings.smtp.enabled:
-        controller = IntakeController(app)
-        controller.start()
-        log.info("SMTP intake listening on %s:%s", app.settings.smtp.host, app.settings.smtp.port)
+    threads: list[threading.Thread] = []
+    if with_intake and app.settings.smtp.enabled:
+        controller = start_smtp(app)
+    if with_intake and app.settings.imap.enabled:
+        from inbox_triage.intake.imap import run_poller
+
+        threads.append(_thread("imap-poller", run_poller, app, stop))
     try:
         run_processor(app, stop)
     finally:
+        stop.set()
         if controller is not None:
             controller.stop()
+        for thread in threads:
+            thread.join(timeout=30)
         log.info("stopped")
+
+
+def start_smtp(app: AppContext) -> IntakeController:
+    """Start the SMTP intake, or fail with one clear line when the port is taken."""
+    controller = IntakeController(app)
+    try:
+        controller.start()
+    except (OSError, RuntimeError) as error:
+        address = f"{app.settings.smtp.host}:{app.settings.smtp.port}"
+        raise InboxTriageError(f"cannot listen for SMTP on {address}: {error}") from None
+    log.info("SMTP intake listening on %s:%s", app.settings.smtp.host, app.settings.smtp.port)
+    return controller
+
+
+def _thread(name: str, target: Callable[..., None], *args: object) -> threading.Thread:
+    thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+    thread.start()
+    return thread

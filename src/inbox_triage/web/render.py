@@ -7,7 +7,6 @@ shown as text and never interpreted by the browser.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 import jinja2
 from fastapi import Request
@@ -48,7 +47,6 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         csrf_field=FIELD,
         csrf_token=session_of(request).csrf,
         path=request.url.path,
-        query=urlencode,
         **values,
     )
     response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
