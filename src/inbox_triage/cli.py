@@ -82,7 +82,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.demo:
         from inbox_triage.demo import load_demo
 
-        load_demo(app)
+        print(f"demo loaded: {load_demo(app)}", file=sys.stderr)
     stop = threading.Event()
     service.install_signal_handlers(stop)
     service.serve(app, stop, with_intake=True)
@@ -289,6 +289,34 @@ def cmd_imap_poll(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if summary.get("errors") else 0
 
 
+def cmd_users_add(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from inbox_triage.web.auth import add_user
+
+    app = open_context(settings, migrate=True)
+    password: str | None = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif args.prompt and sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != password:
+            raise UsageError("the passwords do not match")
+    used = add_user(app, args.email, args.role, password, language=args.language)
+    print(f"user {args.email} added with role {args.role}")
+    if password is None:
+        print(f"generated password (shown once): {used}")
+    return 0
+
+
+def cmd_users_token(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.web.auth import create_api_token
+
+    app = open_context(settings)
+    print(create_api_token(app, args.email))
+    return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     from inbox_triage.cases.audit import verify_chains
     from inbox_triage.db.session import transaction
@@ -454,6 +482,21 @@ def build_parser() -> argparse.ArgumentParser:
     imap_poll = imap.add_parser("poll", help="fetch new messages from the mailbox")
     imap_poll.add_argument("--once", action="store_true", help="one poll, then exit")
     imap_poll.set_defaults(handler=cmd_imap_poll)
+
+    users = commands.add_parser("users", help="staff accounts").add_subparsers(metavar="ACTION")
+    users_add = users.add_parser(
+        "add", help="add a staff user (password generated unless --prompt or --password-stdin)")
+    users_add.add_argument("email", metavar="EMAIL")
+    users_add.add_argument("--role", required=True, choices=("staff", "admin"))
+    users_add.add_argument("--language", choices=("hu", "en"), help="UI language")
+    secret = users_add.add_mutually_exclusive_group()
+    secret.add_argument("--password-stdin", action="store_true",
+                        help="read the password from the first line of stdin (scripts)")
+    secret.add_argument("--prompt", action="store_true", help="ask for the password")
+    users_add.set_defaults(handler=cmd_users_add)
+    users_token = users.add_parser("token", help="create an API token for scripts (shown once)")
+    users_token.add_argument("email", metavar="EMAIL")
+    users_token.set_defaults(handler=cmd_users_token)
 
     retention = commands.add_parser(
         "retention", help="minimise closed cases past the retention period"

@@ -9,6 +9,8 @@ from inbox_triage.intake.store import store_raw
 from inbox_triage.pipeline import Processor
 from inbox_triage.resources import resource_path
 
+DEMO_USER = "demo@clmaster.eu"
+
 
 def load_demo(app: AppContext) -> str:
     """Import the demo customers, store and process the demo messages (idempotent)."""

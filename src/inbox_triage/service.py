@@ -46,7 +46,7 @@ def run_processor(app: AppContext, stop: threading.Event) -> None:
 
 
 def serve(app: AppContext, stop: threading.Event, with_intake: bool = True) -> None:
-    """Run intake (SMTP, IMAP when enabled) and the processor until `stop` is set."""
+    """Run intake (SMTP, IMAP when enabled), the web UI and the processor until stopped."""
     controller = None
     threads: list[threading.Thread] = []
     if with_intake and app.settings.smtp.enabled:
@@ -55,6 +55,11 @@ def serve(app: AppContext, stop: threading.Event, with_intake: bool = True) -> N
         from inbox_triage.intake.imap import run_poller
 
         threads.append(_thread("imap-poller", run_poller, app, stop))
+    if with_intake:
+        from inbox_triage.web.app import run_web
+
+        threads.append(run_web(app, stop))
+        log.info("web UI on http://%s:%s/", app.settings.web.host, app.settings.web.port)
     try:
         run_processor(app, stop)
     finally:
