@@ -317,6 +317,50 @@ def cmd_users_token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_drafts(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.db.session import transaction
+    from inbox_triage.drafting import store
+
+    app = open_context(settings)
+    with transaction(app.sessions) as session:
+        if args.action == "list":
+            result: Any = store.list_drafts(session, state=args.state)
+        elif args.action == "show":
+            result = store.show_draft(session, args.id)
+        elif args.action == "approve":
+            result = store.approve_draft(session, app, args.id, args.actor)
+        elif args.action == "reject":
+            store.reject_draft(session, app, args.id, args.actor, args.reason)
+            result = store.show_draft(session, args.id)
+        else:
+            result = store.regenerate_drafts(session, app, args.reference, args.actor)
+    if args.action in ("list", "show") and not args.json:
+        _print_drafts(result if isinstance(result, list) else [result])
+    else:
+        emit(result)
+    return 0
+
+
+def _print_drafts(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        print(f"{row['id']:>5}  {row.get('case') or row.get('reference') or '-':<16} "
+              f"{row.get('kind', ''):<24} {row.get('language', '')}  {row.get('state', '')}")
+        if "body_text" in row:
+            print()
+            print(row["body_text"])
+
+
+def cmd_outbox_send(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.mail.outbox import send_due
+
+    app = open_context(settings)
+    if not settings.outgoing.host:
+        raise UsageError("no outgoing SMTP relay configured (outgoing.host)")
+    summary = send_due(app)
+    emit(summary)
+    return 1 if summary.get("failed") else 0
+
+
 def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     from inbox_triage.cases.audit import verify_chains
     from inbox_triage.db.session import transaction
@@ -482,6 +526,35 @@ def build_parser() -> argparse.ArgumentParser:
     imap_poll = imap.add_parser("poll", help="fetch new messages from the mailbox")
     imap_poll.add_argument("--once", action="store_true", help="one poll, then exit")
     imap_poll.set_defaults(handler=cmd_imap_poll)
+
+    drafts = commands.add_parser("drafts", help="reply drafts awaiting approval").add_subparsers(
+        metavar="ACTION")
+    drafts_list = drafts.add_parser("list", help="drafts with their case and state")
+    drafts_list.add_argument("--state", choices=("draft", "approved", "rejected", "sent"))
+    drafts_list.add_argument("--json", action="store_true")
+    drafts_list.set_defaults(handler=cmd_drafts, action="list")
+    drafts_show = drafts.add_parser("show", help="one draft with its text")
+    drafts_show.add_argument("id", type=int, metavar="ID")
+    drafts_show.add_argument("--json", action="store_true")
+    drafts_show.set_defaults(handler=cmd_drafts, action="show")
+    drafts_approve = drafts.add_parser("approve", help="approve a draft: it goes to the outbox")
+    drafts_approve.add_argument("id", type=int, metavar="ID")
+    drafts_approve.add_argument("--actor", default="cli", help="who approves (audit log)")
+    drafts_approve.set_defaults(handler=cmd_drafts, action="approve", json=True)
+    drafts_reject = drafts.add_parser("reject", help="reject a draft with a reason")
+    drafts_reject.add_argument("id", type=int, metavar="ID")
+    drafts_reject.add_argument("--reason", required=True)
+    drafts_reject.add_argument("--actor", default="cli", help="who rejects (audit log)")
+    drafts_reject.set_defaults(handler=cmd_drafts, action="reject", json=True)
+    drafts_regenerate = drafts.add_parser("regenerate", help="draft a case's reply again")
+    drafts_regenerate.add_argument("reference", metavar="REF")
+    drafts_regenerate.add_argument("--actor", default="cli", help="who asks (audit log)")
+    drafts_regenerate.set_defaults(handler=cmd_drafts, action="regenerate", json=True)
+
+    outbox = commands.add_parser("outbox", help="approved mail waiting to be sent").add_subparsers(
+        metavar="ACTION")
+    outbox.add_parser("send", help="send what is due through the relay, with retry").set_defaults(
+        handler=cmd_outbox_send)
 
     users = commands.add_parser("users", help="staff accounts").add_subparsers(metavar="ACTION")
     users_add = users.add_parser(

@@ -4,7 +4,9 @@ Reading this file top to bottom tells the whole policy: a stored message is
 parsed, its language found, its rights classified, its sender matched to a
 customer (with identity assurance and impersonation flags), and then it
 either joins the case it continues, opens a new case when it is a privacy
-request, or is kept as other mail (marked for a person when unsure).
+request, or is kept as other mail (marked for a person when unsure); a case
+then gets its reply drafted for staff to approve, shaped by the disclosure
+rule (no personal data to anyone not verified at an on-file address).
 Each stage takes the one typed `MessageWork` and returns an updated copy.
 """
 
@@ -19,9 +21,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from inbox_triage.cases import workflow
+from inbox_triage.cases.actions import get_case
 from inbox_triage.context import AppContext
 from inbox_triage.customers.assessment import SenderAssessment, assess_sender
 from inbox_triage.db.session import transaction
+from inbox_triage.drafting.store import draft_for_case
 from inbox_triage.mail.parse import parse_message
 from inbox_triage.mail.parsed import ParsedMail
 from inbox_triage.nlp.classify import Classification, classify_parsed
@@ -29,6 +33,10 @@ from inbox_triage.nlp.language import detect_language
 from inbox_triage.processing import claim, record
 
 log = logging.getLogger(__name__)
+
+#: Most characters of new text that language detection reads: it walks every
+#: character of what it gets, so a 50 MB body would cost it tens of seconds.
+LANGUAGE_SAMPLE_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,8 @@ def parse(stage: StageContext, work: MessageWork) -> MessageWork:
 def language(stage: StageContext, work: MessageWork) -> MessageWork:
     """The language of the sender's own new text (quoted history left out)."""
     assert work.parsed is not None
-    found = detect_language(work.parsed.subject, work.parsed.new_text)
+    sample = work.parsed.new_text[:LANGUAGE_SAMPLE_CHARS]
+    found = detect_language(work.parsed.subject, sample)
     return dataclasses.replace(work, language=found)
 
 
@@ -93,12 +102,21 @@ def case(stage: StageContext, work: MessageWork) -> MessageWork:
     return dataclasses.replace(work, kind=placement.kind, case_reference=placement.reference)
 
 
+def draft(stage: StageContext, work: MessageWork) -> MessageWork:
+    """Draft (or refresh) the case's reply for staff; the disclosure gate decides its kind."""
+    if work.case_reference is not None:
+        case = get_case(stage.session, work.case_reference)
+        draft_for_case(stage.session, stage.app, case)
+    return work
+
+
 STAGES: tuple[tuple[str, Stage], ...] = (
     ("parse", parse),
     ("language", language),
     ("classify", classify),
     ("match", match),
     ("case", case),
+    ("draft", draft),
 )
 
 

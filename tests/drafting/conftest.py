@@ -160,10 +160,9 @@ def sink(customers: AppContext) -> Iterator[SmtpSink]:
 def point_at(app: AppContext, server: SmtpSink | int, **values: Any) -> None:
     """Point the app's outgoing settings at a sink (or a bare port)."""
     port = server if isinstance(server, int) else server.port
-    outgoing = dataclasses.replace(
-        app.settings.outgoing, host="127.0.0.1", port=port, security="none",
-        timeout_seconds=10, retry_delay_seconds=60, **values,
-    )  # fmt: skip
+    chosen = {"host": "127.0.0.1", "port": port, "security": "none", "timeout_seconds": 10,
+              "retry_delay_seconds": 60} | values  # fmt: skip
+    outgoing = dataclasses.replace(app.settings.outgoing, **chosen)
     app.settings = dataclasses.replace(app.settings, outgoing=outgoing)
 
 

@@ -128,8 +128,8 @@ def start_sink(port: int | None = None, tls: str = "none", mode: str = "accept")
         kwargs.update(authenticator=_authenticator, auth_required=True, auth_require_tls=True)
         if tls == "starttls":
             kwargs.update(tls_context=context, require_starttls=True)
-        else:
-            kwargs.update(ssl_context=context)
+        else:  # aiosmtpd only knows STARTTLS as "TLS"; the implicit-TLS socket is TLS anyway
+            kwargs.update(ssl_context=context, auth_require_tls=False)
     controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10,
                             **kwargs)  # fmt: skip
     controller.start()

@@ -1,8 +1,9 @@
 """Which open case a message belongs to.
 
-In order of strength: the threading headers (In-Reply-To, References) point at
-a message of a case; the case reference appears in the subject; the same
-sender writes with the same normalised subject while a case is open.
+In order of strength: the threading headers (In-Reply-To, References) point
+at a message of a case, or at a reply we sent for it; the case reference
+appears in the subject; the same sender writes with the same normalised
+subject while a case is open.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from inbox_triage.cases.references import references_in
 from inbox_triage.cases.states import OPEN_STATES
 from inbox_triage.db.models import Case, Message
 from inbox_triage.mail.parsed import ParsedMail
+from inbox_triage.mail.send import case_id_for_message_ids
 
 _REPLY_PREFIX = re.compile(
     r"^\s*((re|fw|fwd|aw|wg|tr|sv|vs|vá|váll|válasz|továbbítás|továbbítva)\s*(\[\d+\])?\s*:\s*)+",
@@ -69,7 +71,8 @@ def _by_headers(session: Session, parsed: ParsedMail) -> Case | None:
     for value in wanted:
         if value in by_id:
             return session.get(Case, by_id[value])
-    return None
+    sent_case = case_id_for_message_ids(session, wanted)
+    return session.get(Case, sent_case) if sent_case is not None else None
 
 
 def _by_sender_and_subject(session: Session, parsed: ParsedMail) -> Case | None:

@@ -68,7 +68,7 @@ def store_raw(
         "raw": raw,
         "size": len(raw),
         "source": source,
-        "envelope_from": envelope_from,
+        "envelope_from": _column_text(envelope_from),
         "envelope_to": list(envelope_to),
         "received_at": accepted_at,
         "receipt_at": receipt.at,
@@ -109,7 +109,13 @@ def _header_block(raw: bytes) -> bytes:
 
 
 def _decode(value: bytes) -> str:
-    return re.sub(r"\s+", " ", value.decode("utf-8", "replace")).strip()
+    return re.sub(r"\s+", " ", value.decode("utf-8", "replace").replace("\x00", "")).strip()
+
+
+def _column_text(value: str | None) -> str | None:
+    """A sender-given string fit for a String(998) column: PostgreSQL refuses NUL
+    and over-long values, which would turn one hostile message into endless 451s."""
+    return None if value is None else value.replace("\x00", "")[:998]
 
 
 def _message_id(header: bytes) -> str | None:

@@ -137,6 +137,9 @@ def _decode_declared(data: bytes, codec: str, label: str) -> Decoded:
     """Decode with a known codec, correcting the usual Hungarian mislabels."""
     if codec == "utf-8":
         return _decode_utf8_or_detect(data, f"invalid UTF-8 for declared {label!r}")
+    if codec in _EUROPEAN_8BIT and _is_utf8(data):
+        # Non-ASCII bytes that form valid UTF-8 are practically never legacy 8-bit text.
+        return Decoded(data.decode("utf-8"), "utf-8", f"declared charset {label!r} holds UTF-8")
     if codec in ("cp1252", "iso8859-15") and _looks_hungarian(data):
         central = legacy_8bit_codec(data)
         return Decoded(
@@ -159,6 +162,14 @@ def _decode_declared(data: bytes, codec: str, label: str) -> Decoded:
         codec,
         f"bytes not valid in declared charset {label!r} were replaced",
     )
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _looks_hungarian(data: bytes) -> bool:

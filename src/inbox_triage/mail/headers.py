@@ -34,6 +34,7 @@ _CUT_WORD = re.compile(r"=(?:\?\S{0,200})?$")  # an encoded word cut in half by 
 _HAS_ZONE = re.compile(r"[+-]\d{4}\b|\b(?:UTC?|GMT|[ECMP][SD]T|Z)\b", re.IGNORECASE)
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/]")
 _BASE64_WORD = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_ADDRESS_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 _MSG_ID = re.compile(r"<([^<>\s]{1,998})>")
 _BARE_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*")
 
@@ -131,7 +132,7 @@ def parse_addresses(raw: str, name: str, defects: list[str]) -> tuple[Address, .
     """Mailboxes of an address header; names decoded, addresses lower-cased."""
     text = clean_line(raw_to_text(_bounded(raw, name, defects)))
     try:
-        pairs = email.utils.getaddresses([text])
+        pairs = email.utils.getaddresses([_protect_encoded_words(text)])
     except Exception:  # the stdlib recurses on nested comments and groups
         defects.append(f"header {name} unparseable; bare addresses extracted")
         pairs = [("", found) for found in _BARE_ADDRESS.findall(text)]
@@ -147,6 +148,29 @@ def parse_addresses(raw: str, name: str, defects: list[str]) -> tuple[Address, .
     if "@" in text and not result:
         defects.append(f"header {name} has no parseable address")
     return tuple(result)
+
+
+def _protect_encoded_words(text: str) -> str:
+    """Hide address specials inside encoded words from the address parser.
+
+    An encoded word is one token of a display name; a Q-encoded `:` or `@` in it
+    (invalid, but sent by attackers) would otherwise start a group or an address,
+    and the "sender" would be text the recipient's mail client shows as a name.
+    The specials are Q-encoded (B-encoded words ignore them), so the decoded name
+    is unchanged.
+    """
+    if "=?" not in text:
+        return text
+
+    def protect(match: re.Match[str]) -> str:
+        payload = match.group(3)
+        if match.group(2) in "bB":
+            payload = _ADDRESS_SPECIALS.sub("", payload)
+        else:
+            payload = _ADDRESS_SPECIALS.sub(lambda m: f"={ord(m.group()):02X}", payload)
+        return f"=?{match.group(1)}?{match.group(2)}?{payload}?="
+
+    return _ENCODED_WORD.sub(protect, text)
 
 
 def parse_date(raw: str, defects: list[str]) -> datetime | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,6 +61,29 @@ def enqueue_draft(session: Session, app: AppContext, draft: Draft) -> OutboxMess
         draft_id=draft.id, case_id=draft.case_id, kind=draft.kind, recipients=[draft.recipient],
         subject=draft.subject, raw=raw, message_id=message_id, state="queued", attempts=0,
         contains_personal_data=draft.contains_personal_data, next_attempt_at=now, created_at=now,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    return row
+
+
+def enqueue_message(
+    session: Session, app: AppContext, kind: str, recipients: Sequence[str], subject: str,
+    text: str, html: str = "", case: Case | None = None, contains_personal_data: bool = False,
+) -> OutboxMessage:  # fmt: skip
+    """Queue mail that is not a case draft (the staff digest, say); it passes the same re-check.
+
+    Without a case nothing identifies a data subject, so such mail must not be declared
+    as carrying personal data: the re-check would refuse it.
+    """
+    settings = app.settings.outgoing
+    now = app.clock()
+    message_id = send.new_message_id(settings)
+    raw = send.build_message(settings, recipients, subject, text, html, [], message_id, now)
+    row = OutboxMessage(
+        draft_id=None, case_id=case.id if case else None, kind=kind, recipients=list(recipients),
+        subject=subject, raw=raw, message_id=message_id, state="queued", attempts=0,
+        contains_personal_data=contains_personal_data, next_attempt_at=now, created_at=now,
     )  # fmt: skip
     session.add(row)
     session.flush()

@@ -83,8 +83,9 @@ def build_message(
         message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     for item in attachments:
         maintype, _, subtype = item.content_type.partition("/")
+        params = {"charset": "utf-8"} if maintype == "text" else {}  # our exports are UTF-8
         message.add_attachment(item.data, maintype=maintype, subtype=subtype or "octet-stream",
-                               filename=item.name)  # fmt: skip
+                               filename=item.name, params=params)  # fmt: skip
     return message.as_bytes(policy=SMTP)
 
 
