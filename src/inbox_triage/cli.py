@@ -7,19 +7,44 @@ work itself lives in the domain packages.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from inbox_triage import __version__
+from inbox_triage.commands.admin import (
+    cmd_customers_export,
+    cmd_customers_import,
+    cmd_users_add,
+    cmd_users_token,
+)
+from inbox_triage.commands.casework import (
+    cmd_audit_verify,
+    cmd_cases_action,
+    cmd_cases_export,
+    cmd_cases_list,
+    cmd_cases_show,
+    cmd_deadline,
+    cmd_retention,
+)
+from inbox_triage.commands.mailwork import (
+    cmd_classify,
+    cmd_drafts,
+    cmd_messages_list,
+    cmd_outbox_send,
+    cmd_train,
+)
+from inbox_triage.commands.running import (
+    cmd_db_upgrade,
+    cmd_demo,
+    cmd_imap_check,
+    cmd_imap_poll,
+    cmd_ingest,
+    cmd_serve,
+    cmd_worker,
+)
 from inbox_triage.config import Settings, load_settings
-from inbox_triage.context import AppContext
-from inbox_triage.errors import InboxTriageError, UsageError
+from inbox_triage.errors import InboxTriageError
 from inbox_triage.logs import configure_logging
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -43,389 +68,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def emit(data: Any) -> None:
-    """Print one JSON document (UTF-8, stable key order)."""
-    print(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def open_context(settings: Settings, migrate: bool = False) -> AppContext:
-    """The application context; `migrate` brings the schema up to date first."""
-    from inbox_triage.db.migrate import current_revision, upgrade
-
-    app = AppContext.create(settings)
-    if migrate:
-        upgrade(app.engine)
-    elif current_revision(app.engine) is None:
-        raise UsageError("the database is empty; run `inbox-triage db upgrade` first")
-    return app
-
-
-def local_today(app: AppContext) -> Any:
-    return app.clock().astimezone(ZoneInfo(app.settings.deadlines.timezone)).date()
-
-
-# --- command handlers -------------------------------------------------------
-
-
-def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.db.migrate import current_revision
-
-    app = open_context(settings, migrate=True)
-    print(f"database at revision {current_revision(app.engine)}")
-    return 0
-
-
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage import service
-
-    app = open_context(settings, migrate=True)
-    if args.demo:
-        from inbox_triage.demo import load_demo
-
-        print(f"demo loaded: {load_demo(app)}", file=sys.stderr)
-    stop = threading.Event()
-    service.install_signal_handlers(stop)
-    service.serve(app, stop, with_intake=True)
-    return 0
-
-
-def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage import service
-
-    app = open_context(settings, migrate=False)
-    stop = threading.Event()
-    service.install_signal_handlers(stop)
-    if args.once:
-        from inbox_triage.pipeline import Processor
-
-        print(f"processed {Processor(app).run_pending()} message(s)")
-        return 0
-    service.serve(app, stop, with_intake=False)
-    return 0
-
-
-def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.demo import load_demo
-
-    app = open_context(settings, migrate=True)
-    summary = load_demo(app)
-    print(f"demo loaded: {summary}")
-    return 0
-
-
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.intake.ingest import collect, ingest
-    from inbox_triage.pipeline import Processor
-
-    items = collect(args.paths, args.mbox, args.maildir)
-    app = open_context(settings, migrate=True)
-    summary = ingest(app, items, show_progress=sys.stderr.isatty() and not args.json)
-    result = summary.to_json()
-    if not args.no_process:
-        result["processed"] = Processor(app).run_pending()
-    if args.json:
-        emit(result)
-    else:
-        print(
-            f"{summary.stored} stored, {summary.duplicates} duplicate(s), "
-            f"{len(summary.errors)} error(s)"
-        )
-        for error in summary.errors:
-            print(f"  {error['source']}: {error['error']}", file=sys.stderr)
-    return 1 if summary.errors else 0
-
-
-def cmd_messages_list(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.db.session import transaction
-    from inbox_triage.processing.views import list_messages
-
-    app = open_context(settings)
-    with transaction(app.sessions) as session:
-        rows = list_messages(session)
-    if args.json:
-        emit(rows)
-    else:
-        for row in rows:
-            print(
-                f"{row['id']:>6}  {row['state']:<9} {row['case'] or '-':<16} "
-                f"{(row['subject'] or '')[:60]}"
-            )
-    return 0
-
-
-def cmd_cases_list(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.cases.schedule import calendar_for
-    from inbox_triage.cases.views import list_cases
-    from inbox_triage.db.session import transaction
-
-    app = open_context(settings)
-    with transaction(app.sessions) as session:
-        rows = list_cases(
-            session,
-            local_today(app),
-            calendar_for(app),
-            status=args.status,
-            overdue=args.overdue,
-            due_within=args.due_within,
-        )
-    if args.json:
-        emit(rows)
-    else:
-        for row in rows:
-            print(
-                f"{row['reference']:<16} {row['status']:<22} due {row['due'] or '-':<10} "
-                f"{','.join(row['rights'])}"
-            )
-    return 0
-
-
-def cmd_cases_show(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.cases.schedule import calendar_for
-    from inbox_triage.cases.views import show_case
-    from inbox_triage.db.session import transaction
-
-    app = open_context(settings)
-    with transaction(app.sessions) as session:
-        detail = show_case(session, args.reference, local_today(app), calendar_for(app))
-    emit(detail)
-    return 0
-
-
-def cmd_cases_export(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.cases.export import export_case
-    from inbox_triage.cases.schedule import calendar_for
-    from inbox_triage.db.session import transaction
-
-    app = open_context(settings)
-    output = args.output or Path(f"{args.reference}.zip")
-    with transaction(app.sessions) as session:
-        export_case(session, args.reference, output, local_today(app), calendar_for(app))
-    print(f"evidence pack written to {output}")
-    return 0
-
-
-def cmd_cases_action(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.cases import actions
-    from inbox_triage.db.session import transaction
-
-    app = open_context(settings)
-    actor = args.actor
-    with transaction(app.sessions) as session:
-        case = actions.get_case(session, args.reference)
-        if args.action == "extend":
-            for warning in actions.extend(session, app, case, args.reason, actor):
-                print(f"warning: {warning}", file=sys.stderr)
-        elif args.action == "correct":
-            actions.correct_rights(session, app, case, args.right or [], actor, args.reason)
-        elif args.action == "close":
-            actions.change_status(session, app, case, "closed", actor, args.reason)
-        due = case.due.isoformat() if case.due else "-"
-        print(f"{case.reference}: {case.status}, due {due} ({case.basis})")
-    return 0
-
-
-def cmd_customers_import(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.customers.csv_io import import_customers
-    from inbox_triage.db.session import transaction
-
-    if not args.file.is_file():
-        raise UsageError(f"{args.file}: no such file")
-    app = open_context(settings, migrate=True)
-    with transaction(app.sessions) as session:
-        summary = import_customers(session, args.file, now=app.clock())
-    print(f"{summary.rows} row(s): {summary.created} created, {summary.updated} updated")
-    if summary.ignored_columns:
-        print(
-            f"ignored columns (never stored): {', '.join(summary.ignored_columns)}", file=sys.stderr
-        )
-    return 0
-
-
-def cmd_customers_export(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.customers.csv_io import export_customers
-    from inbox_triage.db.session import transaction
-
-    app = open_context(settings)
-    with transaction(app.sessions) as session:
-        if args.output:
-            with args.output.open("w", encoding="utf-8", newline="") as handle:
-                count = export_customers(session, handle)
-            print(f"{count} customer(s) written to {args.output}", file=sys.stderr)
-        else:
-            export_customers(session, sys.stdout)
-    return 0
-
-
-def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.cases.retention import minimise_expired
-    from inbox_triage.db.session import transaction
-
-    app = open_context(settings)
-    with transaction(app.sessions) as session:
-        summary = minimise_expired(session, app.clock(), args.days, dry_run=args.dry_run)
-    verb = "would minimise" if args.dry_run else "minimised"
-    print(f"{verb} {len(summary.cases)} case(s), {summary.messages} message(s)")
-    for reference in summary.cases:
-        print(f"  {reference}")
-    return 0
-
-
-def cmd_imap_check(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.intake.imap import check_connection
-
-    app = open_context(settings)
-    emit(check_connection(app))
-    return 0
-
-
-def cmd_imap_poll(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.intake.imap import poll_once
-
-    app = open_context(settings, migrate=True)
-    if not args.once:
-        raise UsageError("use `imap poll --once`; `serve` polls continuously when imap.enabled")
-    summary = poll_once(app).as_dict()
-    emit(summary)
-    return 1 if summary.get("errors") else 0
-
-
-def cmd_users_add(args: argparse.Namespace, settings: Settings) -> int:
-    import getpass
-
-    from inbox_triage.web.auth import add_user
-
-    app = open_context(settings, migrate=True)
-    password: str | None = None
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    elif args.prompt and sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Repeat: ") != password:
-            raise UsageError("the passwords do not match")
-    used = add_user(app, args.email, args.role, password, language=args.language)
-    print(f"user {args.email} added with role {args.role}")
-    if password is None:
-        print(f"generated password (shown once): {used}")
-    return 0
-
-
-def cmd_users_token(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.web.auth import create_api_token
-
-    app = open_context(settings)
-    print(create_api_token(app, args.email))
-    return 0
-
-
-def cmd_drafts(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.db.session import transaction
-    from inbox_triage.drafting import store
-
-    app = open_context(settings)
-    with transaction(app.sessions) as session:
-        if args.action == "list":
-            result: Any = store.list_drafts(session, state=args.state)
-        elif args.action == "show":
-            result = store.show_draft(session, args.id)
-        elif args.action == "approve":
-            result = store.approve_draft(session, app, args.id, args.actor)
-        elif args.action == "reject":
-            store.reject_draft(session, app, args.id, args.actor, args.reason)
-            result = store.show_draft(session, args.id)
-        else:
-            result = store.regenerate_drafts(session, app, args.reference, args.actor)
-    if args.action in ("list", "show") and not args.json:
-        _print_drafts(result if isinstance(result, list) else [result])
-    else:
-        emit(result)
-    return 0
-
-
-def _print_drafts(rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        print(f"{row['id']:>5}  {row.get('case') or row.get('reference') or '-':<16} "
-              f"{row.get('kind', ''):<24} {row.get('language', '')}  {row.get('state', '')}")
-        if "body_text" in row:
-            print()
-            print(row["body_text"])
-
-
-def cmd_outbox_send(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.mail.outbox import send_due
-
-    app = open_context(settings)
-    if not settings.outgoing.host:
-        raise UsageError("no outgoing SMTP relay configured (outgoing.host)")
-    summary = send_due(app)
-    emit(summary)
-    return 1 if summary.get("failed") else 0
-
-
-def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.cases.audit import verify_chains
-    from inbox_triage.db.session import transaction
-
-    app = open_context(settings)
-    with transaction(app.sessions) as session:
-        problems = verify_chains(session)
-    for problem in problems:
-        print(f"{problem.reference}: event {problem.sequence}: {problem.reason}")
-    if not problems:
-        print("audit log intact")
-    return 1 if problems else 0
-
-
-def cmd_deadline(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.cases.calendar import WorkingCalendar
-    from inbox_triage.cases.deadlines import compute_deadlines, load_response_policy
-    from inbox_triage.cases.schedule import policy_path
-
-    try:
-        received = datetime.fromisoformat(args.received)
-    except ValueError:
-        raise UsageError(f"--received: not an ISO date-time: {args.received!r}") from None
-    if received.tzinfo is None:
-        raise UsageError("--received: give a time zone offset, e.g. 2027-01-31T10:00:00+01:00")
-    result = compute_deadlines(
-        received,
-        args.right,
-        WorkingCalendar.from_settings(settings.deadlines),
-        load_response_policy(policy_path(settings)),
-        extended=args.extended,
-        tz=settings.deadlines.timezone,
-    )
-    if args.json:
-        emit(result.to_json())
-    else:
-        print(
-            f"received {result.received_local}; due {result.due} ({result.basis}); "
-            f"GDPR {result.gdpr_due}; policy {result.policy_due or '-'}; "
-            f"extended {result.extended_due}"
-        )
-    return 0
-
-
-def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.nlp.batch import classify_paths
-
-    return classify_paths(args.path, jsonl=args.jsonl, out=sys.stdout)
-
-
-def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.nlp.train import train_all
-
-    train_all(
-        corpus_dir=args.corpus,
-        output_dir=args.output,
-        quick=args.quick,
-        architecture=args.architecture,
-    )
-    return 0
-
-
-# --- argument parser ----------------------------------------------------------
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inbox-triage",
@@ -438,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run SMTP intake and the processor until stopped")
+    serve = commands.add_parser(
+        "serve", help="run the intake (SMTP, IMAP), the web UI and the processor until stopped"
+    )
     serve.add_argument("--demo", action="store_true", help="load the demo data first")
     serve.set_defaults(handler=cmd_serve)
 
@@ -528,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     imap_poll.set_defaults(handler=cmd_imap_poll)
 
     drafts = commands.add_parser("drafts", help="reply drafts awaiting approval").add_subparsers(
-        metavar="ACTION")
+        metavar="ACTION"
+    )
     drafts_list = drafts.add_parser("list", help="drafts with their case and state")
     drafts_list.add_argument("--state", choices=("draft", "approved", "rejected", "sent"))
     drafts_list.add_argument("--json", action="store_true")
@@ -552,19 +197,25 @@ def build_parser() -> argparse.ArgumentParser:
     drafts_regenerate.set_defaults(handler=cmd_drafts, action="regenerate", json=True)
 
     outbox = commands.add_parser("outbox", help="approved mail waiting to be sent").add_subparsers(
-        metavar="ACTION")
+        metavar="ACTION"
+    )
     outbox.add_parser("send", help="send what is due through the relay, with retry").set_defaults(
-        handler=cmd_outbox_send)
+        handler=cmd_outbox_send
+    )
 
     users = commands.add_parser("users", help="staff accounts").add_subparsers(metavar="ACTION")
     users_add = users.add_parser(
-        "add", help="add a staff user (password generated unless --prompt or --password-stdin)")
+        "add", help="add a staff user (password generated unless --prompt or --password-stdin)"
+    )
     users_add.add_argument("email", metavar="EMAIL")
     users_add.add_argument("--role", required=True, choices=("staff", "admin"))
     users_add.add_argument("--language", choices=("hu", "en"), help="UI language")
     secret = users_add.add_mutually_exclusive_group()
-    secret.add_argument("--password-stdin", action="store_true",
-                        help="read the password from the first line of stdin (scripts)")
+    secret.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin (scripts)",
+    )
     secret.add_argument("--prompt", action="store_true", help="ask for the password")
     users_add.set_defaults(handler=cmd_users_add)
     users_token = users.add_parser("token", help="create an API token for scripts (shown once)")
