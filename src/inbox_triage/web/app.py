@@ -23,7 +23,14 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from inbox_triage import __version__
 from inbox_triage.context import AppContext
 from inbox_triage.errors import ConfigError, StorageError
-from inbox_triage.web import routes_api, routes_auth, routes_case, routes_health, routes_queue
+from inbox_triage.web import (
+    routes_api,
+    routes_auth,
+    routes_case,
+    routes_health,
+    routes_metrics,
+    routes_queue,
+)
 from inbox_triage.web.cookies import SessionCodec, load_secret
 from inbox_triage.web.csrf import finish
 from inbox_triage.web.deps import LoginRequired, WebState, api_user
@@ -66,7 +73,14 @@ def create_app(app_context: AppContext) -> FastAPI:
     )
     app.add_middleware(SecurityHeadersMiddleware, always_https=always_https)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (routes_health, routes_auth, routes_queue, routes_case, routes_api):
+    for module in (
+        routes_health,
+        routes_metrics,
+        routes_auth,
+        routes_queue,
+        routes_case,
+        routes_api,
+    ):
         app.include_router(module.router)
     _add_openapi_route(app)
     _add_error_handlers(app)
