@@ -29,6 +29,7 @@ from inbox_triage.commands.casework import (
 )
 from inbox_triage.commands.mailwork import (
     cmd_classify,
+    cmd_digest,
     cmd_drafts,
     cmd_messages_list,
     cmd_outbox_send,
@@ -202,6 +203,18 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_parser("send", help="send what is due through the relay, with retry").set_defaults(
         handler=cmd_outbox_send
     )
+
+    digest = commands.add_parser("digest", help="the staff deadline digest e-mail")
+    mode = digest.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--dry-run", action="store_true", help="print the digest that would go out")
+    mode.add_argument("--send", action="store_true", help="send it now through the outbox")
+    digest.add_argument(
+        "--to",
+        action="append",
+        metavar="ADDR",
+        help="recipient instead of the staff list (repeatable)",
+    )
+    digest.set_defaults(handler=cmd_digest)
 
     users = commands.add_parser("users", help="staff accounts").add_subparsers(metavar="ACTION")
     users_add = users.add_parser(

@@ -25,6 +25,7 @@ from inbox_triage.errors import ConfigError
 ENV_PREFIX = "INBOX_TRIAGE_"
 CONFIG_ENV = "INBOX_TRIAGE_CONFIG"
 _IMAP_ATOM = re.compile(r"[^\x00-\x20\x7f(){%*\"\\\]]+")
+_SEND_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,30 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True)
+class DigestSettings:
+    """The staff digest e-mail and deadline reminders sent by the scheduler inside `serve`.
+
+    `send_time` is local time (deadlines.timezone) on working days; empty
+    `recipients` means every active web user; thresholds are working days left.
+    """
+
+    send_time: str = "08:00"
+    due_within_working_days: int = 5
+    skip_empty: bool = False
+    recipients: list[str] = field(default_factory=list)
+    reminder_thresholds: list[int] = field(default_factory=lambda: [5, 2])
+
+
+@dataclass(frozen=True)
+class VerificationSettings:
+    """Identity verification challenges: a one-time code sent to an on-file address."""
+
+    code_length: int = 8
+    expiry_days: int = 7
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting of the product, validated."""
 
@@ -154,6 +179,8 @@ class Settings:
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     outgoing: OutgoingSettings = field(default_factory=OutgoingSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    verification: VerificationSettings = field(default_factory=VerificationSettings)
 
     @property
     def database_url(self) -> str:
@@ -212,7 +239,10 @@ def _build(cls: type, document: Mapping[str, Any], prefix: str, environ: Mapping
 
 def _from_env(hint: Any, raw: str, name: str) -> Any:
     if _is_list(hint):
-        return [part.strip() for part in raw.split(",") if part.strip()]
+        parts = [part.strip() for part in raw.split(",") if part.strip()]
+        if _list_item(hint) is int:
+            return [_from_toml(int, part, name, from_text=True) for part in parts]
+        return parts
     if hint is bool:
         lowered = raw.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:
@@ -225,6 +255,12 @@ def _from_env(hint: Any, raw: str, name: str) -> Any:
 
 def _from_toml(hint: Any, value: Any, name: str, from_text: bool = False) -> Any:
     try:
+        if _is_list(hint) and _list_item(hint) is int:
+            if not isinstance(value, list) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value
+            ):
+                raise ValueError("expected a list of integers")
+            return list(value)
         if _is_list(hint):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValueError("expected a list of strings")
@@ -263,6 +299,15 @@ def _is_list(hint: Any) -> bool:
     )
 
 
+def _list_item(hint: Any) -> Any:
+    """The element type of list[X] (or list[X] | None); str when unparameterised."""
+    for candidate in (hint, *get_args(hint)):
+        if get_origin(candidate) is list:
+            args = get_args(candidate)
+            return args[0] if args else str
+    return str
+
+
 def _check(settings: Settings) -> None:
     """Cross-field and range checks that types alone cannot express."""
     for dotted, port in (
@@ -282,6 +327,8 @@ def _check(settings: Settings) -> None:
         )
     _check_imap(settings.imap)
     _check_outgoing(settings.outgoing)
+    _check_digest(settings.digest)
+    _check_verification(settings.verification)
     if settings.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"logging.level: unknown level {settings.logging.level!r}")
     if settings.logging.format not in {"text", "json"}:
@@ -338,6 +385,34 @@ def _check_outgoing(outgoing: OutgoingSettings) -> None:
         raise ConfigError(
             f"outgoing.from_address: expected one address, got {outgoing.from_address!r}"
         )
+
+
+def _check_digest(digest: DigestSettings) -> None:
+    """A send time that parses, sane windows, and addresses that are one address each."""
+    if not _SEND_TIME.fullmatch(digest.send_time):
+        raise ConfigError(f"digest.send_time: expected HH:MM (24-hour), got {digest.send_time!r}")
+    if not 0 <= digest.due_within_working_days <= 60:
+        raise ConfigError("digest.due_within_working_days: must be between 0 and 60")
+    thresholds = digest.reminder_thresholds
+    if any(not 1 <= value <= 60 for value in thresholds) or len(set(thresholds)) != len(thresholds):
+        raise ConfigError(
+            "digest.reminder_thresholds: expected distinct working-day counts between 1 and 60, "
+            f"got {thresholds!r}"
+        )
+    for recipient in digest.recipients:
+        addresses = [a for _, a in getaddresses([recipient]) if a]
+        if len(addresses) != 1 or "@" not in addresses[0] or "\n" in recipient:
+            raise ConfigError(f"digest.recipients: expected one address each, got {recipient!r}")
+
+
+def _check_verification(verification: VerificationSettings) -> None:
+    """Codes long enough not to be guessed within the allowed attempts, and a real expiry."""
+    if not 6 <= verification.code_length <= 12:
+        raise ConfigError("verification.code_length: must be between 6 and 12 digits")
+    if verification.expiry_days < 1:
+        raise ConfigError("verification.expiry_days: must be at least 1")
+    if not 1 <= verification.max_attempts <= 20:
+        raise ConfigError("verification.max_attempts: must be between 1 and 20")
 
 
 def is_loopback_host(host: str) -> bool:

@@ -46,7 +46,7 @@ def run_processor(app: AppContext, stop: threading.Event) -> None:
 
 
 def serve(app: AppContext, stop: threading.Event, with_intake: bool = True) -> None:
-    """Run intake (SMTP, IMAP when enabled), the web UI and the processor until stopped."""
+    """Run intake (SMTP, IMAP when enabled), web UI, scheduler and processor until stopped."""
     controller = None
     threads: list[threading.Thread] = []
     if with_intake and app.settings.smtp.enabled:
@@ -56,7 +56,10 @@ def serve(app: AppContext, stop: threading.Event, with_intake: bool = True) -> N
 
         threads.append(_thread("imap-poller", run_poller, app, stop))
     if with_intake:
+        from inbox_triage.scheduler import run_scheduler
         from inbox_triage.web.app import run_web
+
+        threads.append(_thread("scheduler", run_scheduler, app, stop))
 
         threads.append(run_web(app, stop))
         log.info("web UI on http://%s:%s/", app.settings.web.host, app.settings.web.port)

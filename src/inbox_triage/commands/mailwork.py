@@ -91,3 +91,14 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
         architecture=args.architecture,
     )
     return 0
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_triage.digest.compose import digest_dry_run, digest_send
+
+    app = open_context(settings)
+    if args.send:
+        emit(digest_send(app, args.to or None))
+    else:
+        print(digest_dry_run(app, args.to or None), end="")
+    return 0

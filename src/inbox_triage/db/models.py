@@ -343,3 +343,67 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+
+
+class DigestRun(Base):
+    """The staff digest of one local working day: inserted before it is queued, never twice.
+
+    The UNIQUE local date is what keeps several `serve` processes (and restarts)
+    from sending a second digest the same day.
+    """
+
+    __tablename__ = "digest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, unique=True)
+    started_at: Mapped[datetime]
+    since: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(16), default="queued")
+    outbox_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class ReminderSent(Base):
+    """One deadline reminder of a case, recorded so it fires once per threshold and deadline.
+
+    `threshold` is a working-day count ("5", "2"), "overdue" or "extension_notice";
+    `due` is the deadline it was about, so an extension re-arms the reminders.
+    """
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("case_id", "threshold", "due"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    threshold: Mapped[str] = mapped_column(String(32))
+    due: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime]
+    outbox_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class VerificationChallenge(Base):
+    """One identity verification of a case: a one-time code and a link, sent to an on-file address.
+
+    Neither secret is stored: the code as HMAC-SHA256 keyed with a per-challenge
+    salt, the link token (long and random) as SHA-256. `recipient` is the on-file
+    address the challenge went to: only a reply from it may carry the code.
+    `state` is pending, completed, expired, locked or superseded.
+    """
+
+    __tablename__ = "verification_challenges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(998))
+    code_salt: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    code_length: Mapped[int] = mapped_column(Integer)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    completed_via: Mapped[str | None] = mapped_column(String(16))
