@@ -45,6 +45,18 @@ def run_processor(app: AppContext, stop: threading.Event) -> None:
             stop.wait(interval)
 
 
+def run_outbox(app: AppContext, stop: threading.Event, interval: float = 10.0) -> None:
+    """Send approved mail shortly after approval; the outbox itself never sends twice."""
+    from inbox_triage.mail.outbox import send_due
+
+    while not stop.is_set():
+        try:
+            send_due(app)
+        except Exception:  # relay or database trouble: the rows stay queued, retried later
+            log.exception("outbox round failed")
+        stop.wait(interval)
+
+
 def serve(app: AppContext, stop: threading.Event, with_intake: bool = True) -> None:
     """Run intake (SMTP, IMAP when enabled), web UI, scheduler and processor until stopped."""
     controller = None
@@ -60,6 +72,8 @@ def serve(app: AppContext, stop: threading.Event, with_intake: bool = True) -> N
         from inbox_triage.web.app import run_web
 
         threads.append(_thread("scheduler", run_scheduler, app, stop))
+        if app.settings.outgoing.host:
+            threads.append(_thread("outbox", run_outbox, app, stop))
 
         threads.append(run_web(app, stop))
         log.info("web UI on http://%s:%s/", app.settings.web.host, app.settings.web.port)
