@@ -161,6 +161,7 @@ class VerificationSettings:
     code_length: int = 8
     expiry_days: int = 7
     max_attempts: int = 5
+    issue_automatically: bool = True
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from inbox_triage.cases import workflow
 from inbox_triage.cases.actions import get_case
 from inbox_triage.context import AppContext
 from inbox_triage.customers.assessment import SenderAssessment, assess_sender
+from inbox_triage.customers.challenge import issue_pending_challenge
 from inbox_triage.db.session import transaction
 from inbox_triage.drafting.store import draft_for_case
 from inbox_triage.mail.parse import parse_message
@@ -103,10 +104,15 @@ def case(stage: StageContext, work: MessageWork) -> MessageWork:
 
 
 def draft(stage: StageContext, work: MessageWork) -> MessageWork:
-    """Draft (or refresh) the case's reply for staff; the disclosure gate decides its kind."""
+    """Draft (or refresh) the case's reply for staff; the disclosure gate decides its kind.
+
+    An unverified customer's request gets a verification code, filled into the
+    request addressed to the on-file address, for staff to approve.
+    """
     if work.case_reference is not None:
         case = get_case(stage.session, work.case_reference)
         draft_for_case(stage.session, stage.app, case)
+        issue_pending_challenge(stage.session, stage.app, case)
     return work
 
 

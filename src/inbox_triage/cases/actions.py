@@ -101,7 +101,20 @@ def extend(session: Session, app: AppContext, case: Case, reason: str, actor: st
         },
         actor=actor,
     )
-    return list(result.warnings)
+    return list(result.warnings) + _draft_extension_notice(session, app, case, reason, actor)
+
+
+def _draft_extension_notice(
+    session: Session, app: AppContext, case: Case, reason: str, actor: str
+) -> list[str]:
+    """Draft the notice with the reasons at once, for staff to approve within the month."""
+    from inbox_triage.drafting.store import create_draft  # drafting.store imports this module
+
+    try:
+        create_draft(session, app, case.reference, "extension_notice", actor, reason)
+    except WorkflowError as error:
+        return [f"the extension notice could not be drafted ({error}); draft it by hand"]
+    return []
 
 
 def _today(app: AppContext) -> date:

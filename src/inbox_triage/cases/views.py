@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from inbox_triage.cases.calendar import WorkingCalendar
 from inbox_triage.cases.states import OPEN_STATES, STATES
+from inbox_triage.context import AppContext
+from inbox_triage.customers.challenge import verification_status
 from inbox_triage.db.models import Case, Message
 from inbox_triage.errors import NotFoundError, UsageError
 
@@ -72,9 +74,17 @@ def case_summary(case: Case, message_count: int, left: int | None) -> dict[str, 
 
 
 def show_case(
-    session: Session, reference: str, today: date, calendar: WorkingCalendar
+    session: Session,
+    reference: str,
+    today: date,
+    calendar: WorkingCalendar,
+    app: AppContext | None = None,
 ) -> dict[str, Any]:
-    """`cases show REF --json`: the case, its deadlines, messages and events."""
+    """`cases show REF --json`: the case, its deadlines, verification, messages and events.
+
+    With `app`, verification expiry is judged by its clock and `clock_paused` follows
+    deadlines.pause_clock_during_verification; without it the clock never shows paused.
+    """
     case = session.scalar(select(Case).where(Case.reference == reference))
     if case is None:
         raise NotFoundError(f"no case with reference {reference!r}")
@@ -95,6 +105,12 @@ def show_case(
         "match_level": case.match_level,
         "evidence": case.evidence,
         "identity": case.identity,
+        "verification": verification_status(
+            session,
+            case,
+            now=app.clock() if app is not None else None,
+            pause_clock=app is not None and app.settings.deadlines.pause_clock_during_verification,
+        ),
         "flags": case.flags,
         "messages": [_message(message) for message in case.messages],
         "events": [

@@ -21,6 +21,7 @@ from inbox_triage.cases.states import OPEN_STATES
 from inbox_triage.cases.threading import find_thread, normalize_subject
 from inbox_triage.context import AppContext
 from inbox_triage.customers.assessment import SenderAssessment
+from inbox_triage.customers.challenge import check_reply_for_code
 from inbox_triage.db.models import Case, Message
 
 if TYPE_CHECKING:
@@ -176,6 +177,9 @@ def _join(
     append_event(session, case, "message_received", now, details)
     if work.sender is not None and not automatic:
         _update_sender(session, app, case, work.sender)
+    if work.parsed is not None and not automatic and case.identity != "verified":
+        parsed = work.parsed
+        check_reply_for_code(session, app, case, parsed.new_text, sender=parsed.sender)
     if case.status not in OPEN_STATES and not automatic:
         previous = case.status
         case.status = "in_progress"

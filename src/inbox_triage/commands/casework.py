@@ -45,7 +45,7 @@ def cmd_cases_show(args: argparse.Namespace, settings: Settings) -> int:
 
     app = open_context(settings)
     with transaction(app.sessions) as session:
-        detail = show_case(session, args.reference, local_today(app), calendar_for(app))
+        detail = show_case(session, args.reference, local_today(app), calendar_for(app), app)
     emit(detail)
     return 0
 

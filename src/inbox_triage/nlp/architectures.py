@@ -147,3 +147,45 @@ def hashed_ngram_bow(
     model.attrs["multi_label"] = True
     model.attrs["resize_output"] = partial(resize_and_set_ref, resizable_layer=resizable_layer)
     return model
+
+
+@registry.architectures("inbox_triage.PositiveWeighted.v1")
+def positive_weighted(model: Model, positive_weight: float = 1.0) -> Model:
+    """`model` unchanged at prediction time; in training, missed positives weigh more.
+
+    textcat_multilabel's gradient is ``score - truth``: negative exactly where the
+    gold label is present. Scaling those entries by `positive_weight` is a
+    class-weighted log loss (like sklearn's class_weight), which lifts the
+    recall of the rarer rights without touching the prediction path.
+    """
+    wrapper: Model = Model(
+        "positive_weighted",
+        _positive_forward,
+        init=_positive_init,
+        layers=[model],
+        attrs={"positive_weight": positive_weight, "multi_label": model.attrs["multi_label"]},
+        dims={"nO": model.maybe_get_dim("nO")},
+    )
+    for name in model.ref_names:
+        if model.has_ref(name):
+            wrapper.set_ref(name, model.get_ref(name))
+    return wrapper
+
+
+def _positive_init(model: Model, X: Any = None, Y: Any = None) -> Model:
+    inner = model.layers[0]
+    inner.initialize(X=X, Y=Y)
+    model.set_dim("nO", inner.get_dim("nO"), force=True)
+    return model
+
+
+def _positive_forward(model: Model, docs: Any, is_train: bool) -> tuple[Any, Any]:
+    scores, backprop_inner = model.layers[0](docs, is_train)
+    weight = model.attrs["positive_weight"]
+
+    def backprop(d_scores: Any) -> Any:
+        if weight != 1.0:
+            d_scores = model.ops.xp.where(d_scores < 0, d_scores * weight, d_scores)
+        return backprop_inner(d_scores)
+
+    return scores, backprop

@@ -123,3 +123,11 @@ def _counts(truth: list[bool], predicted: list[bool]) -> tuple[int, int, int]:
 def decide(scores: dict[str, float], thresholds: dict[str, float]) -> set[str]:
     """The labels whose score reaches their threshold."""
     return {label for label in RIGHTS if scores[label] >= thresholds[label]}
+
+
+def dev_score(
+    gold: Sequence[set[str]], scores: Sequence[dict[str, float]], thresholds: dict[str, float]
+) -> float:
+    """What early stopping maximises: macro-F1, plus a half weight of privacy-vs-not F1."""
+    predicted = [decide(s, thresholds) for s in scores]
+    return macro_f1(label_scores(gold, predicted)) + 0.5 * privacy_f1(gold, predicted)

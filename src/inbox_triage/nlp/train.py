@@ -20,16 +20,18 @@ from typing import Any
 from tqdm import tqdm
 
 from inbox_triage import __version__
+from inbox_triage.nlp import architectures  # noqa: F401  (registers inbox_triage.* layers)
 from inbox_triage.nlp.classify import FORMAT_VERSION, META_FILE, MODEL_LANGUAGES
 from inbox_triage.nlp.corpus import Example, corpus_hash, load_corpus
 from inbox_triage.nlp.labels import RIGHTS
-from inbox_triage.nlp.metrics import decide, tune_thresholds
+from inbox_triage.nlp.metrics import decide, dev_score, tune_thresholds
 from inbox_triage.nlp.report import Evaluation, evaluate, write_report
 
 log = logging.getLogger(__name__)
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 SEED = 20261125
+CONFIGS = {"ensemble": "textcat.cfg", "bow": "textcat_bow.cfg"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class TrainingPlan:
     dropout: float = 0.2
     batch_size: int = 16
     refit_with_dev: bool = True
+    # Early stopping: the train-only model is scored on dev after every epoch;
+    # the best epoch gives the thresholds and the epoch count of the refit.
+    early_stopping: bool = True
 
 
 def train_all(
@@ -49,18 +54,20 @@ def train_all(
     """Train every language, write the models and models/EVAL.md."""
     examples = load_corpus(corpus_dir)
     data_hash = corpus_hash(examples)
-    plan = TrainingPlan(architecture=architecture, epochs=3 if quick else 20)
+    plan = TrainingPlan(architecture=architecture, epochs=3 if quick else TrainingPlan.epochs)
     evaluations: dict[str, Evaluation] = {}
     baselines: dict[str, Evaluation | None] = {}
     for language in MODEL_LANGUAGES:
         subset = [e for e in examples if e.language == language]
         by_split = {s: [e for e in subset if e.split == s] for s in ("train", "dev", "test")}
-        nlp = train_pipeline(language, by_split["train"], plan)
-        thresholds = tune_thresholds(
-            [set(e.rights) for e in by_split["dev"]], predict_scores(nlp, by_split["dev"])
+        nlp, epochs, thresholds = train_pipeline(
+            language, by_split["train"], plan, dev=by_split["dev"]
         )
+        log.info("%s: %d epochs chosen on dev", language, epochs)
         if plan.refit_with_dev:
-            nlp = train_pipeline(language, by_split["train"] + by_split["dev"], plan)
+            nlp, _, _ = train_pipeline(
+                language, by_split["train"] + by_split["dev"], plan, epochs=epochs
+            )
         evaluations[language] = evaluate(
             by_split["test"], [decide(s, thresholds) for s in predict_scores(nlp, by_split["test"])]
         )
@@ -77,15 +84,26 @@ def train_all(
     return evaluations
 
 
-def train_pipeline(language: str, train: list[Example], plan: TrainingPlan) -> Any:
-    """A blank `language` pipeline with textcat_multilabel, trained with fixed seeds."""
+def train_pipeline(
+    language: str,
+    train: list[Example],
+    plan: TrainingPlan,
+    dev: list[Example] | None = None,
+    epochs: int | None = None,
+) -> tuple[Any, int, dict[str, float] | None]:
+    """A blank `language` pipeline with textcat_multilabel, trained with fixed seeds.
+
+    With `dev`, thresholds are tuned on it after every epoch and, with early
+    stopping, the epoch with the best dev macro-F1 is kept. Returns the
+    pipeline, its epoch count and the dev thresholds (None without dev).
+    """
     import spacy
     from spacy.training import Example as SpacyExample
     from spacy.util import fix_random_seed, minibatch
 
     fix_random_seed(SEED)
     rng = random.Random(SEED)
-    config_file = "textcat.cfg" if plan.architecture == "ensemble" else "textcat_bow.cfg"
+    config_file = CONFIGS.get(plan.architecture, f"textcat_{plan.architecture}.cfg")
     config = spacy.util.load_config(CONFIG_DIR / config_file, overrides={"nlp.lang": language})
     nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
     textcat = nlp.get_pipe("textcat_multilabel")
@@ -98,11 +116,36 @@ def train_pipeline(language: str, train: list[Example], plan: TrainingPlan) -> A
         for e in train
     ]
     optimizer = nlp.initialize(lambda: samples)
-    for _ in tqdm(range(plan.epochs), desc=f"train {language}", unit="epoch", leave=False):
+    total = epochs or plan.epochs
+    gold = [set(e.rights) for e in dev] if dev else []
+    best: tuple[float, int, dict[str, float] | None, bytes | None] = (-1.0, total, None, None)
+    for epoch in tqdm(range(1, total + 1), desc=f"train {language}", unit="epoch", leave=False):
         rng.shuffle(samples)
         for batch in minibatch(samples, size=plan.batch_size):
             nlp.update(batch, sgd=optimizer, drop=plan.dropout)
-    return nlp
+        if dev and (plan.early_stopping or epoch == total):
+            with _final_params(nlp, optimizer):
+                scores = predict_scores(nlp, dev)
+                thresholds = tune_thresholds(gold, scores)
+                value = dev_score(gold, scores, thresholds)
+                log.info("%s epoch %d: dev score %.4f", language, epoch, value)
+                if value > best[0] + 1e-9 or not plan.early_stopping:
+                    snapshot = nlp.to_bytes() if plan.early_stopping else None
+                    best = (value, epoch, thresholds, snapshot)
+    if best[3] is None and optimizer.averages:
+        with nlp.use_params(optimizer.averages):
+            best = (*best[:3], nlp.to_bytes())
+    if best[3] is not None:
+        nlp.from_bytes(best[3])
+    nlp.meta["inbox_triage_dev_score"] = best[0]
+    return nlp, best[1], best[2]
+
+
+def _final_params(nlp: Any, optimizer: Any) -> Any:
+    """The averaged weights when the optimizer keeps averages (use_averages), else as is."""
+    from contextlib import nullcontext
+
+    return nlp.use_params(optimizer.averages) if optimizer.averages else nullcontext()
 
 
 def predict_scores(nlp: Any, examples: list[Example]) -> list[dict[str, float]]:
