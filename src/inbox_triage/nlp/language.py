@@ -162,6 +162,9 @@ def detect_language(subject: str, body: str) -> str:
     text = f"{subject}\n{body}".strip()
     if sum(ch.isalpha() for ch in text) < _MIN_LETTERS:
         return _vote(text) or UNDETERMINED
+    decisive = _vote(text, minimum=4, dominance=3.0)
+    if decisive:
+        return decisive
     guess = _langdetect(body) if sum(ch.isalpha() for ch in body) >= 40 else None
     if guess is None:
         guess = _langdetect(text)
@@ -185,15 +188,20 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _vote(text: str) -> str | None:
-    """hu or en when their function words clearly dominate, else None."""
+def _vote(text: str, minimum: int = 2, dominance: float = 1.5) -> str | None:
+    """hu or en when their function words dominate, else None.
+
+    With a high minimum and dominance the vote is decisive on its own, which
+    spares langdetect (the slowest step of classification) for the ordinary
+    Hungarian or English message; anything less clear still goes to langdetect.
+    """
     words = _WORD.findall(_fold(text))
     if not words:
         return None
     hungarian = sum(word in _HUNGARIAN_WORDS for word in words)
     english = sum(word in _ENGLISH_WORDS for word in words)
-    if hungarian >= 2 and hungarian > 1.5 * english:
+    if hungarian >= minimum and hungarian > dominance * english:
         return "hu"
-    if english >= 2 and english > 1.5 * hungarian:
+    if english >= minimum and english > dominance * hungarian:
         return "en"
     return None
