@@ -16,14 +16,17 @@ from datetime import datetime
 
 import httpx
 import pytest
+from sqlalchemy import select
 from support.mail import build_message
 from support.settings import FixedClock
+from support.smtp_sink import SmtpSink, start_sink
 
 from inbox_triage.cases import actions
 from inbox_triage.context import AppContext
-from inbox_triage.db.models import Case, Message
+from inbox_triage.db.models import Case, Draft, Message, OutboxMessage
 from inbox_triage.db.session import transaction
 from inbox_triage.intake.store import store_raw
+from inbox_triage.mail.outbox import send_due
 from inbox_triage.nlp.classify import Classifier
 from inbox_triage.pipeline import Processor
 from inbox_triage.web.app import run_web
@@ -111,6 +114,40 @@ class Web:
             if rights is not None:
                 actions.correct_rights(session, self.app, case, rights, "test", "setup")
             return case.reference
+
+    def drafts(self, reference: str) -> list[Draft]:
+        """The case's drafts as stored now, oldest first."""
+        with self.app.sessions() as session:
+            case = actions.get_case(session, reference)
+            query = select(Draft).where(Draft.case_id == case.id).order_by(Draft.id)
+            return list(session.scalars(query))
+
+    def outbox(self) -> list[OutboxMessage]:
+        """Every outbox row as stored now, oldest first."""
+        with self.app.sessions() as session:
+            return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+    def send_outbox(self, mode: str = "accept") -> SmtpSink:
+        """Run the outbox once against a real loopback relay answering as `mode` says."""
+        sink = start_sink(mode=mode)
+        try:
+            outgoing = dataclasses.replace(
+                self.app.settings.outgoing,
+                host="127.0.0.1",
+                port=sink.port,
+                security="none",
+                timeout_seconds=5,
+            )
+            sender = AppContext(
+                settings=dataclasses.replace(self.app.settings, outgoing=outgoing),
+                engine=self.app.engine,
+                sessions=self.app.sessions,
+                clock=self.app.clock,
+            )
+            send_due(sender)
+        finally:
+            sink.stop()
+        return sink
 
     def case(self, reference: str) -> Case:
         """The case as stored now."""

@@ -25,8 +25,10 @@ from inbox_triage.context import AppContext
 from inbox_triage.errors import ConfigError, StorageError
 from inbox_triage.web import (
     routes_api,
+    routes_api_drafts,
     routes_auth,
     routes_case,
+    routes_drafts,
     routes_health,
     routes_metrics,
     routes_queue,
@@ -79,7 +81,9 @@ def create_app(app_context: AppContext) -> FastAPI:
         routes_auth,
         routes_queue,
         routes_case,
+        routes_drafts,
         routes_api,
+        routes_api_drafts,
     ):
         app.include_router(module.router)
     _add_openapi_route(app)

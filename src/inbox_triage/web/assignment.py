@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
 from inbox_triage.cases.audit import append_event
@@ -28,6 +28,22 @@ def assignees(session: Session, case_ids: Iterable[int] | None = None) -> dict[i
     for case_id, details in session.execute(query.order_by(CaseEvent.case_id, CaseEvent.sequence)):
         current[case_id] = (details or {}).get("assignee")
     return current
+
+
+def current_assignments() -> Subquery:
+    """(case_id, assignee) of every case ever assigned, from its latest `assigned` event."""
+    latest = (
+        select(CaseEvent.case_id, func.max(CaseEvent.sequence).label("sequence"))
+        .where(CaseEvent.kind == ASSIGNED)
+        .group_by(CaseEvent.case_id)
+        .subquery()
+    )
+    joined = and_(CaseEvent.case_id == latest.c.case_id, CaseEvent.sequence == latest.c.sequence)
+    return (
+        select(CaseEvent.case_id, CaseEvent.details["assignee"].as_string().label("assignee"))
+        .join(latest, joined)
+        .subquery()
+    )
 
 
 def assignee_of(session: Session, case: Case) -> str | None:

@@ -20,6 +20,7 @@ from inbox_triage.nlp.labels import RIGHTS
 from inbox_triage.web.assignment import assignee_of
 from inbox_triage.web.auth import active_users
 from inbox_triage.web.deps import local_today
+from inbox_triage.web.drafts import DraftView, case_drafts
 from inbox_triage.web.queue import urgency, working_days_left
 
 _DETAIL_LIMIT = 400
@@ -67,6 +68,7 @@ class CaseView:
     can_extend: bool
     extension_warning: bool
     events: list[dict[str, Any]]
+    drafts: list[DraftView]
     rights: tuple[str, ...] = RIGHTS
 
 
@@ -91,6 +93,7 @@ def case_view(session: Session, app: AppContext, reference: str) -> CaseView:
             _event(event.sequence, event.kind, event.actor, event.at, event.details)
             for event in case.events
         ],
+        drafts=case_drafts(session, case.id),
     )
 
 

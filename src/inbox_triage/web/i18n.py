@@ -57,6 +57,21 @@ class Translator:
         """True when the catalogue names this key (for optional labels like event kinds)."""
         return key in self._messages or key in self._fallback
 
+    def label(self, prefix: str, value: object) -> str:
+        """The wording of a code ("status", "new"), the code itself when unnamed, – for None."""
+        if value is None:
+            return "–"
+        key = f"{prefix}.{value}"
+        return self(key) if self.has(key) else str(value)
+
+    def days(self, left: int | None) -> str:
+        """Working days left (or overdue) in words."""
+        if left is None:
+            return "–"
+        if left < 0:
+            return self("days.overdue", n=-left)
+        return self("days.today") if left == 0 else self("days.left", n=left)
+
     def date(self, value: date | None) -> str:
         """A date as people in this language write it."""
         if value is None:

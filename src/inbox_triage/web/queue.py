@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, String, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from inbox_triage.cases.schedule import calendar_for
@@ -20,10 +20,16 @@ from inbox_triage.context import AppContext
 from inbox_triage.db.models import Case, Customer
 from inbox_triage.errors import UsageError
 from inbox_triage.nlp.labels import RIGHTS
-from inbox_triage.web.assignment import assignees
+from inbox_triage.web.assignment import assignees, current_assignments
 from inbox_triage.web.deps import local_today
 
 UNASSIGNED = "none"
+PER_PAGE = 100
+_COLUMNS = (
+    Case.id, Case.reference, Case.subject, Case.requester_name, Case.requester_address,
+    Case.status, Case.rights, Case.language, Case.identity, Case.flags, Case.needs_review,
+    Case.due, Case.basis, Case.extended,
+)  # fmt: skip
 _TRUE = {"1", "true", "on", "yes"}
 
 
@@ -56,6 +62,18 @@ class QueueFilter:
             search=(params.get("q") or "").strip()[:200],
         )
 
+    def to_params(self) -> dict[str, str]:
+        """The query parameters that give this filter back (empty ones left out)."""
+        params = {
+            "q": self.search,
+            "status": self.status or "",
+            "right": self.right or "",
+            "assignee": self.assignee or "",
+            "overdue": "1" if self.overdue else "",
+            "unverified": "1" if self.unverified else "",
+        }
+        return {key: value for key, value in params.items() if value}
+
 
 @dataclass(frozen=True)
 class QueueRow:
@@ -85,6 +103,31 @@ class QueueRow:
         return data
 
 
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of queue rows and where it lies in the whole filtered queue."""
+
+    rows: list[QueueRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least one, even when empty)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        """1-based position of the page's first row (0 when empty)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        """1-based position of the page's last row."""
+        return (self.page - 1) * self.per_page + len(self.rows)
+
+
 def urgency(working_days_left: int | None) -> str:
     """The colour class of a deadline: overdue, urgent (<3), soon (<7), ok or none."""
     if working_days_left is None:
@@ -110,47 +153,121 @@ def working_days_left(app: AppContext, due: date | None, today: date) -> int | N
 def queue_rows(
     session: Session, app: AppContext, wanted: QueueFilter, user_email: str | None = None
 ) -> list[QueueRow]:
-    """The cases matching the filter, binding deadline first, undated last."""
+    """Every case matching the filter, binding deadline first, undated last (the API)."""
+    conditions = _conditions(wanted, local_today(app), user_email)
+    dated, undated = _counts(session, conditions)
+    return _rows(session, app, _cases(session, conditions, dated, 0, dated + undated))
+
+
+def queue_page(
+    session: Session,
+    app: AppContext,
+    wanted: QueueFilter,
+    user_email: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> QueuePage:
+    """One page of the queue: counted and sliced in SQL, so 10,000 cases cost one page."""
+    conditions = _conditions(wanted, local_today(app), user_email)
+    dated, undated = _counts(session, conditions)
+    total = dated + undated
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    cases = _cases(session, conditions, dated, (page - 1) * per_page, per_page)
+    return QueuePage(_rows(session, app, cases), total, page, per_page)
+
+
+def _rows(session: Session, app: AppContext, cases: list[Row[Any]]) -> list[QueueRow]:
+    """Queue rows of the selected cases; the assignees come in one query."""
     today = local_today(app)
-    cases = list(session.scalars(_query(wanted)))
     assigned = assignees(session, [case.id for case in cases])
+    days_left: dict[date | None, int | None] = {}
     rows = []
     for case in cases:
-        left = working_days_left(app, case.due, today)
-        row = QueueRow(
-            reference=case.reference,
-            subject=case.subject,
-            requester_name=case.requester_name,
-            requester_address=case.requester_address,
-            status=case.status,
-            rights=sorted(case.rights),
-            language=case.language,
-            identity=case.identity,
-            flags=list(case.flags),
-            needs_review=case.needs_review,
-            assignee=assigned.get(case.id),
-            due=case.due,
-            basis=case.basis,
-            extended=case.extended,
-            working_days_left=left,
-            urgency=urgency(left),
+        if case.due not in days_left:  # a page shares a handful of due dates
+            days_left[case.due] = working_days_left(app, case.due, today)
+        left = days_left[case.due]
+        rows.append(
+            QueueRow(
+                reference=case.reference,
+                subject=case.subject,
+                requester_name=case.requester_name,
+                requester_address=case.requester_address,
+                status=case.status,
+                rights=sorted(case.rights),
+                language=case.language,
+                identity=case.identity,
+                flags=list(case.flags),
+                needs_review=case.needs_review,
+                assignee=assigned.get(case.id),
+                due=case.due,
+                basis=case.basis,
+                extended=case.extended,
+                working_days_left=left,
+                urgency=urgency(left),
+            )
         )
-        if _keeps(row, wanted, user_email):
-            rows.append(row)
     return rows
 
 
-def _query(wanted: QueueFilter) -> Select[tuple[Case]]:
-    query = select(Case)
-    if wanted.status is not None:
-        query = query.where(Case.status == wanted.status)
-    else:
-        query = query.where(Case.status.in_(sorted(OPEN_STATES)))
+def _counts(session: Session, conditions: list[Any]) -> tuple[int, int]:
+    """How many matching cases have a deadline, and how many have none."""
+    total, dated = session.execute(
+        select(func.count(), func.count(Case.due)).select_from(Case).where(*conditions)
+    ).one()
+    return int(dated), int(total) - int(dated)
+
+
+def _cases(
+    session: Session, conditions: list[Any], dated: int, offset: int, limit: int
+) -> list[Row[Any]]:
+    """A slice of the ordering: dated cases by (due, id) on the due index, then undated."""
+    cases: list[Row[Any]] = []
+    if offset < dated:
+        query = select(*_COLUMNS).where(*conditions, Case.due.is_not(None))
+        query = query.order_by(Case.due, Case.id).offset(offset).limit(limit)
+        cases = list(session.execute(query))
+    if len(cases) < limit:
+        query = select(*_COLUMNS).where(*conditions, Case.due.is_(None)).order_by(Case.id)
+        query = query.offset(max(0, offset - dated)).limit(limit - len(cases))
+        cases += list(session.execute(query))
+    return cases
+
+
+def _conditions(wanted: QueueFilter, today: date, user_email: str | None) -> list[Any]:
+    """The filter as SQL conditions (the JSON rights column is matched as text, portably).
+
+    Most cases are open, so "every open state" is written as an expression the status
+    index cannot serve: the planner then walks the due index in order and stops after a
+    page, instead of sorting every open case.
+    """
+    conditions: list[Any] = [
+        Case.status == wanted.status
+        if wanted.status is not None
+        else func.coalesce(Case.status, "").in_(sorted(OPEN_STATES))
+    ]
     if wanted.unverified:
-        query = query.where(Case.identity != "verified")
+        conditions.append(Case.identity != "verified")
     if wanted.search:
-        query = query.where(_search(wanted.search))
-    return query.order_by(Case.due.is_(None), Case.due, Case.id)
+        conditions.append(_search(wanted.search))
+    if wanted.right is not None:
+        conditions.append(cast(Case.rights, String).contains(f'"{wanted.right}"', autoescape=True))
+    if wanted.overdue:
+        conditions.append(Case.due < today)
+    if wanted.assignee is not None:
+        conditions.append(_assignee_condition(wanted.assignee, user_email))
+    return conditions
+
+
+def _assignee_condition(assignee: str, user_email: str | None) -> Any:
+    """Unassigned, mine, or one staff member's cases, by the latest `assigned` event."""
+    current = current_assignments()
+    if assignee == UNASSIGNED:
+        taken = select(current.c.case_id).where(current.c.assignee.is_not(None))
+        return Case.id.not_in(taken)
+    email = user_email if assignee == "me" else assignee
+    if email is None:
+        return false()
+    return Case.id.in_(select(current.c.case_id).where(current.c.assignee == email))
 
 
 def _search(text: str) -> Any:
@@ -168,16 +285,3 @@ def _search(text: str) -> Any:
         func.lower(Case.requester_address).contains(needle, autoescape=True),
         Case.customer_id.in_(customers),
     )
-
-
-def _keeps(row: QueueRow, wanted: QueueFilter, user_email: str | None) -> bool:
-    """The filters on JSON columns and derived values, applied in Python (portable)."""
-    if wanted.right is not None and wanted.right not in row.rights:
-        return False
-    if wanted.overdue and row.urgency != "overdue":
-        return False
-    if wanted.assignee == UNASSIGNED:
-        return row.assignee is None
-    if wanted.assignee == "me":
-        return row.assignee is not None and row.assignee == user_email
-    return wanted.assignee is None or row.assignee == wanted.assignee

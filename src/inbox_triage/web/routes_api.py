@@ -64,7 +64,8 @@ class OpenCase(BaseModel):
 
 
 @contextmanager
-def _errors() -> Iterator[None]:
+def api_errors() -> Iterator[None]:
+    """The product's errors as HTTP errors: 404 unknown, 400 bad input, 409 refused."""
     try:
         yield
     except NotFoundError as error:
@@ -91,7 +92,7 @@ def _act(
     request: Request, reference: str, action: Callable[[Session, AppContext, Case], object]
 ) -> dict[str, Any]:
     ctx = app_context(request)
-    with _errors(), transaction(ctx.sessions) as session:
+    with api_errors(), transaction(ctx.sessions) as session:
         case = actions.get_case(session, reference)
         result = action(session, ctx, case)
         detail = case_detail(session, ctx, reference)
@@ -121,7 +122,7 @@ def list_cases(
         "q": q,
     }
     ctx = app_context(request)
-    with _errors(), ctx.sessions() as session:
+    with api_errors(), ctx.sessions() as session:
         wanted = QueueFilter.from_params(params)
         return [row.to_json() for row in queue_rows(session, ctx, wanted, user.email)]
 
@@ -130,7 +131,7 @@ def list_cases(
 def get_case(request: Request, reference: str) -> dict[str, Any]:
     """The case as `inbox-triage cases show REF --json`, plus assignee."""
     ctx = app_context(request)
-    with _errors(), ctx.sessions() as session:
+    with api_errors(), ctx.sessions() as session:
         return case_detail(session, ctx, reference)
 
 
@@ -194,6 +195,6 @@ def list_other(request: Request, everything: bool = False) -> list[dict[str, Any
 def open_case(request: Request, user: ApiUser, message_id: int, body: OpenCase) -> dict[str, Any]:
     """Open the case and return it."""
     ctx = app_context(request)
-    with _errors(), transaction(ctx.sessions) as session:
+    with api_errors(), transaction(ctx.sessions) as session:
         case = open_case_from_message(session, ctx, message_id, body.rights, user.email)
         return case_detail(session, ctx, case.reference)

@@ -25,6 +25,7 @@ from inbox_triage.web.assignment import assign
 from inbox_triage.web.casepage import case_view
 from inbox_triage.web.csrf import check_form
 from inbox_triage.web.deps import PageUser, app_context
+from inbox_triage.web.drafts import reason_key
 from inbox_triage.web.render import redirect, render
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ Action = Callable[[Session, AppContext, Case], object]
 @router.get("/cases/{reference}")
 def case_page(request: Request, user: PageUser, reference: str) -> Response:
     """Messages, classification, customer, deadlines, timeline and actions of one case."""
-    return _page(request, reference)
+    return case_page_response(request, reference)
 
 
 @router.post("/cases/{reference}/rights")
@@ -48,9 +49,9 @@ def correct_rights(
 ) -> Response:
     """Replace the classified rights; the deadline is recomputed from them."""
     if not rights:
-        return _page(request, reference, error="case.error.no_rights", status=400)
+        return case_page_response(request, reference, error="case.error.no_rights", status=400)
     if not reason.strip():
-        return _page(request, reference, error="case.error.reason_needed", status=400)
+        return case_page_response(request, reference, error="case.error.reason_needed", status=400)
     return _act(
         request,
         reference,
@@ -64,7 +65,7 @@ def extend(
 ) -> Response:
     """Extend by two months with a written reason (only within the first month)."""
     if not reason.strip():
-        return _page(request, reference, error="case.error.reason_needed", status=400)
+        return case_page_response(request, reference, error="case.error.reason_needed", status=400)
     return _act(
         request, reference, lambda s, ctx, case: actions.extend(s, ctx, case, reason, user.email)
     )
@@ -102,15 +103,20 @@ def _act(request: Request, reference: str, action: Action) -> Response:
     except NotFoundError:
         return render(request, "error.html", status=404, message="error.not_found")
     except UsageError as error:
-        return _page(request, reference, error="case.error.refused", detail=str(error), status=400)
+        return case_page_response(
+            request, reference, error="case.error.refused", detail=str(error), status=400
+        )
     except WorkflowError as error:
-        return _page(request, reference, error="case.error.refused", detail=str(error), status=409)
+        return case_page_response(
+            request, reference, error="case.error.refused", detail=str(error), status=409
+        )
     return redirect(request, f"/cases/{quote(reference)}")
 
 
-def _page(
+def case_page_response(
     request: Request, reference: str, error: str | None = None, detail: str = "", status: int = 200
 ) -> Response:
+    """The case page, optionally with an error above it (a refused action)."""
     ctx = app_context(request)
     with ctx.sessions() as session:
         try:
@@ -125,4 +131,5 @@ def _page(
             case=view.case,
             error=error,
             detail=detail,
+            reason_key=reason_key,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
@@ -17,7 +18,7 @@ from inbox_triage.web.auth import active_users
 from inbox_triage.web.csrf import check_form
 from inbox_triage.web.deps import PageUser, app_context
 from inbox_triage.web.other_mail import other_messages
-from inbox_triage.web.queue import QueueFilter, queue_rows
+from inbox_triage.web.queue import QueueFilter, queue_page
 from inbox_triage.web.render import redirect, render
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,8 @@ router = APIRouter(dependencies=[Depends(check_form)], include_in_schema=False)
 
 
 @router.get("/")
-def queue(request: Request, user: PageUser) -> Response:
-    """Open cases by binding deadline, filtered as the query string says."""
+def queue(request: Request, user: PageUser, page: str = "1") -> Response:
+    """Open cases by binding deadline, filtered as the query string says, 100 a page."""
     ctx = app_context(request)
     error = None
     try:
@@ -34,19 +35,26 @@ def queue(request: Request, user: PageUser) -> Response:
     except UsageError:
         wanted, error = QueueFilter(), "queue.bad_filter"
     with ctx.sessions() as session:
-        rows = queue_rows(session, ctx, wanted, user.email)
+        result = queue_page(session, ctx, wanted, user.email, page=_page_number(page))
         staff = active_users(session)
     return render(
         request,
         "queue.html",
         status=400 if error else 200,
-        rows=rows,
+        rows=result.rows,
+        result=result,
+        page_url=lambda number: "/?" + urlencode(wanted.to_params() | {"page": str(number)}),
         wanted=wanted,
         staff=staff,
         states=STATES,
         rights=RIGHTS,
         error=error,
     )
+
+
+def _page_number(text: str) -> int:
+    """The requested page; anything not a positive number is the first page."""
+    return int(text) if text.isdigit() and 0 < len(text) < 7 else 1
 
 
 @router.get("/other")
