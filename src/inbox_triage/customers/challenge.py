@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from inbox_triage.cases.actions import change_status
 from inbox_triage.cases.audit import append_event
+from inbox_triage.cases.schedule import apply_deadlines
 from inbox_triage.context import AppContext
 from inbox_triage.customers.identity import VERIFIED, assess_identity
 from inbox_triage.customers.records import normalise_email, on_file_addresses
@@ -393,6 +394,10 @@ def _complete(
         "requested_at": challenge.created_at.isoformat(),
     }
     append_event(session, case, "verified", now, details, actor=actor)
+    if app.settings.deadlines.pause_clock_during_verification:
+        apply_deadlines(
+            session, app, case, reason="verification completed (clock paused)", actor=actor
+        )
     if case.status == "awaiting_verification":
         change_status(session, app, case, "in_progress", actor, "identity verified")
     for draft in session.scalars(
