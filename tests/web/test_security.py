@@ -20,7 +20,10 @@ from inbox_triage.pipeline import Processor
 from inbox_triage.web.app import create_app
 from inbox_triage.web.cookies import COOKIE_NAME
 
-PUBLIC = ("/login", "/healthz", "/metrics", "/static")
+# /verify/{token} is the requester's confirmation page: the link in our letter is the only
+# credential (it must work logged out), it shows no case data, its POST needs the anonymous
+# CSRF token and is rate-limited; tests/web/test_verify_page.py covers it.
+PUBLIC = ("/login", "/healthz", "/metrics", "/static", "/verify")
 FORM = {"reason": "x", "rights": "objection", "subject": "s", "body_text": "b", "language": "en"}
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 HOSTILE_SUBJECT = '<script>alert("subject")</script> Adataim'

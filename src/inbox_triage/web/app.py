@@ -32,6 +32,7 @@ from inbox_triage.web import (
     routes_health,
     routes_metrics,
     routes_queue,
+    routes_verify,
 )
 from inbox_triage.web.cookies import SessionCodec, load_secret
 from inbox_triage.web.csrf import finish
@@ -84,6 +85,7 @@ def create_app(app_context: AppContext) -> FastAPI:
         routes_drafts,
         routes_api,
         routes_api_drafts,
+        routes_verify,
     ):
         app.include_router(module.router)
     _add_openapi_route(app)
@@ -133,6 +135,9 @@ def run_web(
     Raises StorageError when the port cannot be opened (in use, no permission).
     """
     settings = app_context.settings.web
+    # uvicorn's own access log would record full paths (verification-link tokens);
+    # the product's request log (security.py) records them redacted instead.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     config = uvicorn.Config(
         create_app(app_context),
         host=settings.host,

@@ -65,7 +65,14 @@ class SecurityHeadersMiddleware:
             log.info(
                 "%s %s %s %.0fms",
                 scope.get("method"),
-                scope.get("path"),
+                loggable_path(scope.get("path", "")),
                 status,
                 (time.monotonic() - started) * 1000,
             )
+
+
+def loggable_path(path: str) -> str:
+    """The request path for the log, with verification-link tokens blanked out."""
+    if path.startswith("/verify/"):
+        return "/verify/-"
+    return path
