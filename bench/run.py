@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["smtp_intake.py", "classify_throughput.py"]
+BENCHMARKS = [
+    "smtp_intake.py",
+    "classify_throughput.py",
+    "e2e_latency.py",
+    "workers.py",
+    "soak.py",  # the long one (about an hour on the 2-core development machine): last
+]
 
 
 def main() -> int:

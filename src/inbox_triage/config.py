@@ -88,7 +88,7 @@ class ImapSettings:
 class ProcessorSettings:
     """How stored messages are processed."""
 
-    poll_interval_seconds: float = 1.0
+    poll_interval_seconds: float = 0.25
     max_attempts: int = 5
     retry_delay_seconds: int = 60
     batch_size: int = 50

@@ -25,6 +25,7 @@ from inbox_triage.cases.actions import get_case
 from inbox_triage.context import AppContext
 from inbox_triage.customers.assessment import SenderAssessment, assess_sender
 from inbox_triage.customers.challenge import issue_pending_challenge
+from inbox_triage.db.models import Message
 from inbox_triage.db.session import transaction
 from inbox_triage.drafting.store import draft_for_case
 from inbox_triage.mail.parse import parse_message
@@ -143,35 +144,44 @@ class Processor:
         """Process every message that is due now; return how many were handled."""
         seen: set[int] = set()
         while limit is None or len(seen) < limit:
-            size = self.app.settings.processor.batch_size
-            batch = claim.due_message_ids(self.app, size, exclude=seen)
-            if not batch:
+            handled = self.process_next(exclude=seen)
+            if handled is None:
                 break
-            for message_row_id in batch:
-                seen.add(message_row_id)
-                self.process(message_row_id)
-                if limit is not None and len(seen) >= limit:
-                    break
+            seen.add(handled)
         return len(seen)
+
+    def process_next(self, exclude: set[int] | None = None) -> int | None:
+        """Claim the next due message and process it; None when nothing is due."""
+        return self._run(lambda session: claim.claim_next(session, self.app, exclude or ()))[0]
 
     def process(self, message_row_id: int) -> str:
         """Run every stage for one message and record the outcome; return its state."""
-        current = "load"
+        return self._run(lambda session: claim.lock_message(session, self.app, message_row_id),
+                         message_row_id)[1]  # fmt: skip
+
+    def _run(
+        self, locate: Callable[[Session], Message | None], expected_id: int | None = None
+    ) -> tuple[int | None, str]:
+        """Lock a message with `locate` and run the stages in the same transaction."""
+        current, message_row_id = "load", expected_id
         try:
             with transaction(self.app.sessions) as session:
-                row = claim.lock_message(session, self.app, message_row_id)
+                row = locate(session)
                 if row is None:
-                    return "skipped"
+                    return None, "skipped"
+                message_row_id = row.id
                 work = MessageWork(row.id, row.raw, row.source, row.receipt_at, row.receipt_basis)
                 context = StageContext(self.app, session)
                 for name, stage in self.stages:
                     current = name
                     work = stage(context, work)
                 record.processed(row, work, self.app.clock())
-                return "processed"
+                return message_row_id, "processed"
         except Exception as error:  # the one place that catches everything: nothing is lost
+            if message_row_id is None:
+                raise
             log.warning(
                 "message %s failed at stage %s: %s", message_row_id, current, type(error).__name__
             )
             record.failed(self.app, message_row_id, current, error)
-            return "failed"
+            return message_row_id, "failed"

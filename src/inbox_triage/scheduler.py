@@ -19,6 +19,7 @@ from datetime import date, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from inbox_triage import locks
 from inbox_triage.cases.schedule import calendar_for
 from inbox_triage.context import AppContext
 from inbox_triage.db.models import DigestRun, OutboxMessage
@@ -124,16 +125,28 @@ def _our_mail_waiting(app: AppContext) -> bool:
 
 
 def run_scheduler(app: AppContext, stop: threading.Event, interval: float = TICK_SECONDS) -> None:
-    """Tick until stopped; an error is logged and the next tick tries again."""
+    """Tick until stopped; an error is logged and the next tick tries again.
+
+    With several `serve` processes on one PostgreSQL database only the holder of
+    the scheduler's advisory lock ticks; the others wait to take over. The daily
+    digest row stays unique either way.
+    """
     log.info(
         "scheduler started: digest at %s %s on working days",
         app.settings.digest.send_time,
         app.settings.deadlines.timezone,
     )
+    with locks.wait_for_single_instance(app, "scheduler", stop) as held:
+        if held:
+            _tick_until_stopped(app, stop, interval)
+    log.info("scheduler stopped")
+
+
+def _tick_until_stopped(app: AppContext, stop: threading.Event, interval: float) -> None:
+    """The scheduler loop of the one process that holds the scheduler lock."""
     while not stop.is_set():
         try:
             scheduler_tick(app)
         except Exception:  # database or relay hiccup: keep the loop alive
             log.exception("scheduler tick failed")
         stop.wait(interval)
-    log.info("scheduler stopped")

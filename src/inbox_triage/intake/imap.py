@@ -19,6 +19,7 @@ from typing import Any
 
 from imapclient.exceptions import IMAPClientError
 
+from inbox_triage import locks
 from inbox_triage.config import ImapSettings
 from inbox_triage.context import AppContext
 from inbox_triage.errors import InboxTriageError
@@ -206,8 +207,17 @@ def run_poller(
     """`serve`'s IMAP loop: poll, wait (IDLE or interval), reconnect with back-off on failure.
 
     It is a long-running loop like the processor, so it logs unexpected errors and
-    carries on rather than let intake stop silently.
+    carries on rather than let intake stop silently. Only one process polls: the
+    others wait for the advisory lock and retry every 30 s (locks.py).
     """
+    with locks.wait_for_single_instance(app, "imap-poller", stop) as held:
+        if held:
+            _poll_until_stopped(app, stop, on_poll)
+
+
+def _poll_until_stopped(
+    app: AppContext, stop: threading.Event, on_poll: Callable[[PollSummary], None] | None
+) -> None:
     settings = app.settings.imap
     delay = _BACKOFF_FIRST
     box = Mailbox(settings)

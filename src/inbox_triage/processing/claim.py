@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from inbox_triage.context import AppContext
 from inbox_triage.db.models import Message
-from inbox_triage.db.session import transaction
 
 
 def _due_condition(app: AppContext):  # type: ignore[no-untyped-def]
@@ -29,15 +28,6 @@ def _due_condition(app: AppContext):  # type: ignore[no-untyped-def]
     )
 
 
-def due_message_ids(app: AppContext, limit: int, exclude: Collection[int] = ()) -> list[int]:
-    """Ids of messages waiting for (another) processing attempt, oldest first."""
-    query = select(Message.id).where(_due_condition(app)).order_by(Message.id).limit(limit)
-    if exclude:
-        query = query.where(Message.id.not_in(list(exclude)))
-    with transaction(app.sessions) as session:
-        return list(session.scalars(query))
-
-
 def lock_message(session: Session, app: AppContext, message_row_id: int) -> Message | None:
     """The message row, locked for this transaction, or None if another worker has it."""
     query = (
@@ -45,4 +35,23 @@ def lock_message(session: Session, app: AppContext, message_row_id: int) -> Mess
         .where(Message.id == message_row_id, _due_condition(app))
         .with_for_update(skip_locked=True)
     )
+    return session.scalar(query)
+
+
+def claim_next(session: Session, app: AppContext, exclude: Collection[int] = ()) -> Message | None:
+    """The oldest due message nobody else holds, locked for this transaction.
+
+    One query per claim (ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED), so several
+    workers on PostgreSQL each take the next free message without re-reading
+    and fighting over the same list.
+    """
+    query = (
+        select(Message)
+        .where(_due_condition(app))
+        .order_by(Message.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if exclude:
+        query = query.where(Message.id.not_in(list(exclude)))
     return session.scalar(query)
