@@ -11,6 +11,8 @@ BENCHMARKS = [
     "smtp_intake.py",
     "classify_throughput.py",
     "e2e_latency.py",
+    "customers.py",
+    "queue_load.py",
     "workers.py",
     "soak.py",  # the long one (about an hour on the 2-core development machine): last
 ]
