@@ -1,0 +1,44 @@
+"""A small smoke run of `inbox-triage train` (full training is not part of CI)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from inbox_triage.nlp.classify import Classifier
+from inbox_triage.nlp.train import train_all
+
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
+
+
+def _small_corpus(target: Path) -> None:
+    """A few examples of every language and split, sampled with a fixed seed."""
+    rows = [json.loads(line) for file in sorted(CORPUS.glob("*.jsonl"))
+            for line in file.read_text(encoding="utf-8").splitlines()]  # fmt: skip
+    rng = random.Random(5)
+    rng.shuffle(rows)
+    picked: list[dict[str, object]] = []
+    for language in ("hu", "en"):
+        for split, count in (("train", 80), ("dev", 30), ("test", 30)):
+            picked += [r for r in rows if r["language"] == language and r["split"] == split][:count]
+    target.mkdir()
+    (target / "sample.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in picked) + "\n", encoding="utf-8"
+    )
+
+
+def test_train_writes_loadable_models_and_the_report(tmp_path: Path) -> None:
+    """GIVEN a small corpus WHEN trained quickly THEN both pipelines load with their meta and
+    thresholds, and EVAL.md compares them with the baseline."""
+    _small_corpus(tmp_path / "corpus")
+    evaluations = train_all(tmp_path / "corpus", tmp_path / "models", quick=True)
+    assert set(evaluations) == {"hu", "en"}
+    report = (tmp_path / "models" / "EVAL.md").read_text(encoding="utf-8")
+    assert "| macro-F1 (ten labels) |" in report and "baseline" in report
+    meta = json.loads((tmp_path / "models" / "hu" / "inbox_triage.json").read_text())
+    assert meta["corpus_examples"] == 140 and len(meta["thresholds"]) == 10
+    classifier = Classifier.load(tmp_path / "models")
+    assert classifier.problems == {}
+    result = classifier.classify("hu", "Adataim", "Kérem, töröljék az adataimat.")
+    assert set(result.scores) == set(meta["labels"])
