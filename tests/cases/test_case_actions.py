@@ -65,8 +65,9 @@ def test_correction_needs_known_rights_and_a_reason(app: AppContext) -> None:
             actions.correct_rights(session, app, case, ["access"], "cli", " ")
 
 
-def test_extension_within_the_first_month_warns_past_the_policy(app: AppContext,
-                                                                  clock: FixedClock) -> None:
+def test_extension_within_the_first_month_warns_past_the_policy(
+    app: AppContext, clock: FixedClock
+) -> None:
     """GIVEN an erasure case WHEN extended with a reason THEN due moves to the extended date,
     staff are warned that the policy's 30 days are passed, and a second extension is refused."""
     reference = _open_case(app)
@@ -102,15 +103,17 @@ def test_workflow_refuses_transitions_it_does_not_allow(app: AppContext) -> None
         assert case.status == "closed" and case.closed_at is not None
 
 
-def test_evidence_pack_holds_raw_mail_deadlines_and_verified_audit(app: AppContext,
-                                                                    tmp_path: Path) -> None:
+def test_evidence_pack_holds_raw_mail_deadlines_and_verified_audit(
+    app: AppContext, tmp_path: Path
+) -> None:
     """GIVEN a case WHEN exported THEN the zip has the raw message byte for byte, the
     deadlines with the binding basis, and an intact audit chain."""
     reference = _open_case(app)
     with app.sessions() as session:
         raw = session.scalar(select(Message.raw))
-        output = export_case(session, reference, tmp_path / "pack.zip",
-                             app.clock().date(), calendar_for(app))
+        output = export_case(
+            session, reference, tmp_path / "pack.zip", app.clock().date(), calendar_for(app)
+        )
     with zipfile.ZipFile(output) as archive:
         names = archive.namelist()
         eml = [n for n in names if n.startswith("messages/")]
@@ -125,8 +128,11 @@ def test_retention_minimises_old_closed_cases_only(app: AppContext, clock: Fixed
     """GIVEN a case closed six years ago and an open one WHEN retention runs THEN only the
     closed one loses its personal data, keeps its hash, and its audit chain still verifies."""
     old = _open_case(app)
-    store_raw(app, build_message(body=ERASURE, sender="Tóth Éva <eva@example.hu>",
-                                 subject="Törlés"), "smtp")
+    store_raw(
+        app,
+        build_message(body=ERASURE, sender="Tóth Éva <eva@example.hu>", subject="Törlés"),
+        "smtp",
+    )
     Processor(app).run_pending()
     with transaction(app.sessions) as session:
         case = actions.get_case(session, old)
