@@ -39,7 +39,9 @@ def headers(
     )  # fmt: skip
 
 
-def huge_text_body(size: int = 50 * MiB, sender: bytes = b"Nagy Anna <anna.nagy@example.hu>") -> bytes:
+def huge_text_body(
+    size: int = 50 * MiB, sender: bytes = b"Nagy Anna <anna.nagy@example.hu>"
+) -> bytes:
     """A text/plain message of `size` bytes: a request followed by megabytes of text."""
     line = (ERASURE_TEXT + " " + ERASURE_TEXT + "\r\n").encode()
     head = headers(sender=sender, subject=b"=?utf-8?Q?Adataim_t=C3=B6rl=C3=A9se?=") + (
@@ -76,7 +78,9 @@ def nested_multiparts(depth: int = 1000) -> bytes:
         + b"Content-Type: multipart/mixed; boundary=b0\r\n\r\n"
     ]
     for level in range(1, depth):
-        parts.append(b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (level - 1, level))
+        parts.append(
+            b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (level - 1, level)
+        )
     parts.append(b"--b%d\r\nContent-Type: text/plain\r\n\r\ndeep text\r\n" % (depth - 1))
     parts.extend(b"--b%d--\r\n" % level for level in reversed(range(depth)))
     return b"".join(parts)
@@ -94,7 +98,7 @@ def many_header_lines(count: int = 100_000) -> bytes:
     """`count` header lines after the real ones: fillers, Received, Authentication-Results, To."""
     kinds = (
         b"X-Filler-%d: value %d\r\n",
-        b"Received: from relay%d.example.net by mx.example.net; Mon, 2 Mar 2026 08:%02d:00 +0100\r\n",
+        b"Received: from relay%d.example.net by mx; Mon, 2 Mar 2026 08:%02d:00 +0100\r\n",
         b"Authentication-Results: relay%d.example.net; dkim=pass header.d=example%d.hu\r\n",
         b"To: someone%d@example.hu, other%d@example.hu\r\n",
     )
@@ -146,7 +150,7 @@ def invalid_utf8_everywhere() -> bytes:
         b"--8bit\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
         + bad + b" K\xe9rem t\xf6r\xf6lj\xe9k az adataimat " + bad + b"\r\n"
         b"--8bit\r\nContent-Type: application/pdf; name*=utf-8''%FF%FE%C3%28.pdf\r\n"
-        b"Content-Disposition: attachment; filename=\"\xff\xfe\xc3\x28.pdf\"\r\n\r\n" + bad + b"\r\n"
+        b'Content-Disposition: attachment; filename="\xff\xfe\xc3\x28.pdf"\r\n\r\n' + bad + b"\r\n"
         b"--8bit--\r\n"
     )  # fmt: skip
 
@@ -188,7 +192,7 @@ def hostile_authentication_results() -> bytes:
         [
             b"mx.clmaster.eu; dkim=none; spf=none; dmarc=none",
             b"mx.clmaster.eu; dmarc=pass (" + b"(" * 5000 + b" header.from=example.hu",
-            b"mx.clmaster.eu\x00; dkim=pass header.d=example.hu \"unterminated",
+            b'mx.clmaster.eu\x00; dkim=pass header.d=example.hu "unterminated',
             b"; ; ;;= =; dkim=; =pass",
             b"mx.clmaster.eu; " + b"spf=pass smtp.mailfrom=example.hu; " * 6000,
             b"\xff\xfe; dkim=pass header.d=\xc3\x28.hu",
@@ -203,7 +207,8 @@ def crlf_injection() -> bytes:
     return (
         b"From: =?utf-8?Q?Janos=0D=0ABcc:_victim@example.com?= <janos.kovacs@example.hu>\r\n"
         b"To: info@clmaster.eu\r\n"
-        b"Subject: =?utf-8?Q?Adataim_t=C3=B6rl=C3=A9se=0D=0ABcc:_evil@example.com=0D=0A=0D=0Abody?=\r\n"
+        b"Subject: =?utf-8?Q?Adataim_t=C3=B6rl=C3=A9se=0D=0ABcc:_evil@example.com"
+        b"=0D=0A=0D=0Abody?=\r\n"
         b"Reply-To: =?utf-8?B?" + reply_to + b"?= <r@example.hu>\r\n"
         b"X-Bare-Cr: one\rBcc: cr@example.com\r\n"
         b"X-Bare-Lf: two\nBcc: lf@example.com\r\n"
@@ -213,3 +218,34 @@ def crlf_injection() -> bytes:
         b"Content-Type: text/plain; charset=utf-8; name*=utf-8''a%0D%0ABcc%3A%20x%40y.txt\r\n\r\n"
         + ERASURE_TEXT.encode() + b"\r\n.\r\n..\r\n"
     )  # fmt: skip
+
+
+def over_long_sender() -> bytes:
+    """A From whose display name is folded over 1,000 lines (5 kB) and whose address is 3 kB."""
+    name = b"\r\n ".join([b"Nagy"] * 1000)
+    return (
+        headers(sender=name + b" <" + b"n" * 3000 + b"@example.hu>", subject=b"Adataim torlese")
+        + b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + ERASURE_TEXT.encode() + b"\r\n"
+    )  # fmt: skip
+
+
+def dense_html_parts(size: int = 50 * MiB, part_size: int = MiB) -> bytes:
+    """A request followed by HTML parts of `part_size` dense markup, `size` bytes in all."""
+    markup = b"<html><body>" + b"<div>x<br></div>" * (part_size // 16) + b"</body></html>"
+    part = b"--H\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + markup + b"\r\n"
+    head = (
+        headers(sender=b"Lakatos Rita <rita.lakatos@example.hu>", subject=b"Adataim torlese")
+        + b"Content-Type: multipart/mixed; boundary=H\r\n\r\n--H\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + ERASURE_TEXT.encode() + b"\r\n"
+    )  # fmt: skip
+    return head + part * (-(-(size - len(head)) // len(part))) + b"--H--\r\n"
+
+
+def many_short_lines(size: int = 50 * MiB) -> bytes:
+    """A format=flowed body of 13 million soft-broken one-letter lines (one endless paragraph)."""
+    head = (
+        headers(sender=b"Balogh Ede <ede.balogh@example.hu>", subject=b"Adataim torlese")
+        + b"Content-Type: text/plain; charset=utf-8; format=flowed\r\n\r\n"
+        + ERASURE_TEXT.encode() + b"\r\n"
+    )  # fmt: skip
+    return head + b"x \r\n" * ((size - len(head)) // 4 + 1)

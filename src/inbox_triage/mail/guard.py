@@ -14,7 +14,14 @@ import re
 MAX_PARAM_HEADER_BYTES = 16 * 1024
 #: Most multipart/* and message/* containers the stdlib parser may nest into.
 MAX_CONTAINERS = 200
+#: Most lines the stdlib parser reads. It handles every line as a Python object
+#: (~0.5 us and ~90 bytes each); 50 MB of base64 is 700,000 lines, while 50 MB of
+#: one-letter lines is 17 million. The lines after this are not parsed (the raw
+#: message keeps them).
+MAX_LINES = 2_000_000
+_LINE_SCAN_CHUNK = 1024 * 1024
 
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 _PARAM_HEADER = re.compile(rb"^content-(?:type|disposition)[ \t]*:", re.IGNORECASE | re.MULTILINE)
 _END_OF_FOLDED = re.compile(rb"\n(?![ \t])")
 _CONTAINER = re.compile(
@@ -24,8 +31,26 @@ _CONTAINER = re.compile(
 
 def prepare_raw(data: bytes, defects: list[str]) -> bytes:
     """The message with over-long parameter headers cut and excess containers flattened."""
+    data = _cut_lines(data, defects)
     data = _cut_param_headers(data, defects)
     return _flatten_containers(data, defects)
+
+
+def _cut_lines(data: bytes, defects: list[str]) -> bytes:
+    """The message up to its MAX_LINES-th line end (CRLF, LF or a bare CR)."""
+    seen = 0
+    for start in range(0, len(data), _LINE_SCAN_CHUNK):
+        chunk = data[start : start + _LINE_SCAN_CHUNK]
+        count = chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+        if seen + count < MAX_LINES:
+            seen += count
+            continue
+        for match in _LINE_END.finditer(chunk):
+            seen += 1
+            if seen >= MAX_LINES:
+                defects.append(f"more than {MAX_LINES} lines; the rest not parsed")
+                return data[: start + match.end()]
+    return data
 
 
 def _cut_param_headers(data: bytes, defects: list[str]) -> bytes:

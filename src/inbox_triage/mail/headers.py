@@ -20,6 +20,9 @@ from inbox_triage.mail.parsed import Address
 MAX_HEADER_CHARS = 64 * 1024
 #: Most addresses kept from one header.
 MAX_ADDRESSES = 1000
+#: Longest display name or address kept (the database's limit for either, and RFC 5322's
+#: line length); a longer one is hostile, and PostgreSQL would refuse to store it.
+MAX_ADDRESS_PART = 998
 #: Most message ids kept from References.
 MAX_REFERENCES = 500
 
@@ -141,7 +144,10 @@ def parse_addresses(raw: str, name: str, defects: list[str]) -> tuple[Address, .
         address = clean_line(decode_words(address, defects)).strip("<>").lower()
         if not address:
             continue
-        result.append(Address(clean_line(decode_words(display, defects)), address))
+        display = clean_line(decode_words(display, defects))
+        if len(display) > MAX_ADDRESS_PART or len(address) > MAX_ADDRESS_PART:
+            defects.append(f"header {name} has an over-long name or address; cut")
+        result.append(Address(display[:MAX_ADDRESS_PART], address[:MAX_ADDRESS_PART]))
     if len(result) > MAX_ADDRESSES:
         defects.append(f"header {name} has {len(result)} addresses; first {MAX_ADDRESSES} kept")
         result = result[:MAX_ADDRESSES]

@@ -13,13 +13,20 @@ from email.message import Message
 
 from inbox_triage.mail.charset import decode_bytes
 from inbox_triage.mail.headers import clean_line, decode_words, raw_to_text
-from inbox_triage.mail.html_text import convert_html
+from inbox_triage.mail.html_text import MAX_HTML_CHARS, convert_html, rough_html_text
 from inbox_triage.mail.parsed import Attachment
 
 #: Deepest MIME nesting walked; deeper parts are ignored (and reported).
 MAX_DEPTH = 50
 #: Most MIME parts walked; further parts are ignored (and reported).
 MAX_PARTS = 1000
+#: Most body text read per message (all parts together); every later stage works on
+#: this text, and no person writes more. The raw message keeps the rest.
+MAX_TEXT_CHARS = 1024 * 1024
+#: Most HTML tags per message given to the full HTML converter (pure Python, ~30 us a
+#: tag: 1 MiB of dense markup is 200,000 tags); markup beyond it is read by stripping
+#: tags, so that dense or many HTML parts cannot take minutes.
+MAX_HTML_TAGS_PER_MESSAGE = 60_000
 #: Most defects reported per part; hostile mail can produce thousands.
 _MAX_PART_DEFECTS = 20
 
@@ -59,6 +66,8 @@ class _Walker:
     def __init__(self) -> None:
         self.result = MimeContent()
         self.parts = 0
+        self.html_tags = 0
+        self.text_chars = 0
 
     def defect(self, text: str) -> None:
         if text not in self.result.defects:
@@ -129,7 +138,11 @@ class _Walker:
         if not is_text or (named and path):
             self._attach(part, content_type, path)
             return []
+        if self.text_chars >= MAX_TEXT_CHARS:
+            self.defect(f"body text beyond {MAX_TEXT_CHARS} characters not read")
+            return []
         text, from_html = self._decode_text(part, content_type, path)
+        self.text_chars += len(text)
         return [Segment(text, from_html)]
 
     def _decode_text(self, part: Message, content_type: str, path: str) -> tuple[str, bool]:
@@ -143,7 +156,16 @@ class _Walker:
         if decoded.defect:
             self.defect(f"part {path or 'root'}: {decoded.defect}")
         text = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
+        room = MAX_TEXT_CHARS - self.text_chars
+        if len(text) > room:
+            text = text[:room]
+            self.defect(f"body text beyond {MAX_TEXT_CHARS} characters not read")
         if content_type == "text/html" or _LOOKS_HTML.match(text[:200]):
+            tags = text.count("<", 0, MAX_HTML_CHARS)  # what the converter would read
+            if self.html_tags + tags > MAX_HTML_TAGS_PER_MESSAGE:
+                self.defect(f"part {path or 'root'}: HTML too long (too many tags); tags stripped")
+                return rough_html_text(text), True
+            self.html_tags += tags
             text, truncated = convert_html(text)
             if truncated:
                 self.defect(f"part {path or 'root'}: HTML too long; converted in part")
@@ -162,7 +184,9 @@ class _Walker:
         except Exception:  # size is best effort; a broken part still gets listed
             size = 0
         filename = _filename(part, self.result.defects)
-        self.result.attachments.append(Attachment(filename, content_type, size))
+        # the type is the sender's text: "\x00 multipart/x" passes the stdlib's x/y check
+        kind = clean_line(content_type)[:255]
+        self.result.attachments.append(Attachment(filename, kind, size))
 
     def _package_defects(self, part: Message, path: str) -> None:
         """The email package's defects for this part, by class name."""
@@ -211,24 +235,40 @@ def _filename_from_8bit(part: Message) -> str | None:
 
 
 def unflow(text: str, delsp: bool) -> str:
-    """Join the soft line breaks of RFC 3676 format=flowed text."""
+    """Join the soft line breaks of RFC 3676 format=flowed text.
+
+    A paragraph is collected as a list of pieces and joined once: adding each
+    line to a growing string is quadratic on a hostile paragraph of a million lines.
+    """
     out: list[str] = []
-    pending: tuple[int, str] | None = None
+    pieces: list[str] = []  # the non-empty lines of the paragraph being joined
+    size = 0
+    pending: int | None = None  # the quote depth of that paragraph
     for line in text.split("\n"):
         depth = len(line) - len(line.lstrip(">"))
         body = line[depth:]
         body = body[1:] if body.startswith(" ") else body
-        if pending is not None and pending[0] == depth:
-            body = pending[1] + body
-        elif pending is not None:
-            out.append(_quoted(*pending))
-        pending = None
-        if body.endswith(" ") and body.rstrip() != "--":
-            pending = (depth, body[:-1] if delsp else body)
+        if pending is not None and pending != depth:
+            out.append(_quoted(pending, "".join(pieces)))
+            pieces, size, pending = [], 0, None
+        if body:
+            pieces.append(body)
+            size += len(body)
+        # "-- " is a signature separator, never a soft break; only a short
+        # paragraph can be one, so the join for the check stays cheap.
+        separator = size <= 64 and "".join(pieces).rstrip() == "--"
+        if pieces and pieces[-1].endswith(" ") and not separator:
+            if delsp:
+                pieces[-1] = pieces[-1][:-1]
+                size -= 1
+                if not pieces[-1]:
+                    pieces.pop()
+            pending = depth
         else:
-            out.append(_quoted(depth, body))
+            out.append(_quoted(depth, "".join(pieces)))
+            pieces, size, pending = [], 0, None
     if pending is not None:
-        out.append(_quoted(*pending))
+        out.append(_quoted(pending, "".join(pieces)))
     return "\n".join(out)
 
 
