@@ -20,6 +20,7 @@ packages=()
 have_postgres || packages+=(postgresql postgresql-contrib)
 have_dovecot || packages+=(dovecot-imapd)
 have_chromium || packages+=(chromium)
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)  # test certificates
 
 if [ "${#packages[@]}" -eq 0 ]; then
     exit 0
