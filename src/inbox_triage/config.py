@@ -198,20 +198,21 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         path = Path(environ[CONFIG_ENV])
     document: dict[str, Any] = {}
     if path is not None:
-        document = _read_toml(path)
+        document = read_toml_file(path)
     settings = _build(Settings, document, prefix="", environ=environ)
     _check(settings)
     return settings
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml_file(path: Path, what: str = "configuration file") -> dict[str, Any]:
+    """A TOML document, or one ConfigError naming the file (missing, or not valid TOML)."""
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigError(f"configuration file {path} does not exist") from None
+        raise ConfigError(f"{what} {path} does not exist") from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"configuration file {path} is not valid TOML: {error}") from None
+        raise ConfigError(f"{what} {path} is not valid TOML: {error}") from None
 
 
 def _build(cls: type, document: Mapping[str, Any], prefix: str, environ: Mapping[str, str]) -> Any:

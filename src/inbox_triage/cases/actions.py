@@ -74,7 +74,7 @@ def correct_rights(
         actor=actor,
     )
     apply_deadlines(session, app, case, reason="rights corrected", actor=actor)
-    _keep_training_example(app, case)
+    keep_training_example(app, case)
 
 
 def extend(session: Session, app: AppContext, case: Case, reason: str, actor: str) -> list[str]:
@@ -121,7 +121,7 @@ def _today(app: AppContext) -> date:
     return app.clock().astimezone(ZoneInfo(app.settings.deadlines.timezone)).date()
 
 
-def _keep_training_example(app: AppContext, case: Case) -> None:
+def keep_training_example(app: AppContext, case: Case) -> None:
     """Append the corrected label set with the first message's own text for retraining."""
     first = case.messages[0] if case.messages else None
     parsed = (first.parsed or {}) if first else {}

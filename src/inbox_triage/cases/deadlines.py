@@ -21,7 +21,6 @@ binding, since it is the commitment the requester has read.
 from __future__ import annotations
 
 import calendar as _gregorian
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,20 +30,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from inbox_triage.cases.calendar import WorkingCalendar
+from inbox_triage.config import read_toml_file
 from inbox_triage.errors import ConfigError, UsageError
+from inbox_triage.nlp.labels import RIGHTS
 
-RIGHTS = (
-    "information",
-    "access",
-    "rectification",
-    "erasure",
-    "restriction",
-    "portability",
-    "objection",
-    "automated_decision",
-    "consent_withdrawal",
-    "complaint",
-)
 NONWORKING_DAY_MODES = ("previous", "next", "keep")
 DEFAULT_TIMEZONE = "Europe/Budapest"
 EXTENSION_WARNING = (
@@ -98,13 +87,7 @@ def _check_response_time(right: str, days: Any) -> None:
 def load_response_policy(path: str | Path) -> ResponsePolicy:
     """Read `[response_times]` and `[deadlines] nonworking_day` from the policy TOML."""
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"policy file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"policy file {path} is not valid TOML: {error}") from None
+    document = read_toml_file(path, "policy file")
     times = _table(document, "response_times")
     settings = _table(document, "deadlines")
     unknown = sorted(set(settings) - {"nonworking_day"})

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from inbox_triage.cases.actions import _keep_training_example
+from inbox_triage.cases.actions import keep_training_example
 from inbox_triage.cases.audit import append_event
-from inbox_triage.cases.references import next_reference
 from inbox_triage.cases.schedule import apply_deadlines
-from inbox_triage.cases.threading import normalize_subject
-from inbox_triage.cases.workflow import _record_sender as record_sender
+from inbox_triage.cases.workflow import new_case, record_sender
 from inbox_triage.context import AppContext
 from inbox_triage.customers.assessment import assess_sender
 from inbox_triage.db.models import Case, Message
@@ -87,7 +84,7 @@ def open_case_from_message(
     apply_deadlines(session, app, case, reason="opened by staff", actor=actor)
     message.kind = "request"
     message.needs_review = False
-    _keep_training_example(app, case)
+    keep_training_example(app, case)
     log.info("message %s opened as case %s by staff", message.id, case.reference)
     return case
 
@@ -112,28 +109,16 @@ def _check_rights(rights: Iterable[str]) -> list[str]:
 
 
 def _new_case(session: Session, app: AppContext, message: Message, rights: list[str]) -> Case:
-    local_year = message.receipt_at.astimezone(ZoneInfo(app.settings.deadlines.timezone)).year
-    subject = message.subject or ""
-    case = Case(
-        reference=next_reference(session, app.settings.cases.reference_prefix, local_year),
-        status="new",
-        opened_at=app.clock(),
-        receipt_at=message.receipt_at,
-        receipt_basis=message.receipt_basis,
-        requester_address=message.from_address,
-        requester_name=message.from_name,
-        subject=subject,
-        normalized_subject=normalize_subject(subject),
+    case = new_case(
+        session,
+        app,
+        message,
+        address=message.from_address,
+        name=message.from_name,
+        subject=message.subject or "",
         language=message.language,
         rights=rights,
         needs_review=False,
-        evidence=[],
-        flags=[],
-        identity="unverified",
-        extended=False,
     )
-    session.add(case)
-    session.flush()
-    message.case_id = case.id
     session.flush()
     return case

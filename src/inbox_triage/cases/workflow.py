@@ -87,28 +87,17 @@ def open_case(session: Session, app: AppContext, message: Message, work: Message
     """A new case for a privacy request, with its deadline and first events."""
     assert work.parsed is not None and work.classification is not None
     parsed = work.parsed
-    local_year = work.receipt_at.astimezone(ZoneInfo(app.settings.deadlines.timezone)).year
-    case = Case(
-        reference=next_reference(session, app.settings.cases.reference_prefix, local_year),
-        status="new",
-        opened_at=app.clock(),
-        receipt_at=work.receipt_at,
-        receipt_basis=work.receipt_basis,
-        requester_address=parsed.sender,
-        requester_name=parsed.from_address.name if parsed.from_address else None,
+    case = new_case(
+        session,
+        app,
+        message,
+        address=parsed.sender,
+        name=parsed.from_address.name if parsed.from_address else None,
         subject=parsed.subject,
-        normalized_subject=normalize_subject(parsed.subject),
         language=work.language,
         rights=sorted(work.classification.rights),
         needs_review=work.classification.needs_review,
-        evidence=[],
-        flags=[],
-        identity="unverified",
-        extended=False,
     )
-    session.add(case)
-    session.flush()
-    message.case_id = case.id
     now = app.clock()
     append_event(
         session, case, "opened", now, {"message": message.id, "receipt_basis": work.receipt_basis}
@@ -127,12 +116,50 @@ def open_case(session: Session, app: AppContext, message: Message, work: Message
         },
     )
     if work.sender is not None:
-        _record_sender(session, app, case, work.sender)
+        record_sender(session, app, case, work.sender)
     apply_deadlines(session, app, case, reason="opened")
     return case
 
 
-def _record_sender(session: Session, app: AppContext, case: Case, sender: SenderAssessment) -> None:
+def new_case(
+    session: Session,
+    app: AppContext,
+    message: Message,
+    *,
+    address: str | None,
+    name: str | None,
+    subject: str,
+    language: str | None,
+    rights: list[str],
+    needs_review: bool,
+) -> Case:
+    """A new case for `message`, with the next reference of its receipt year (local time)."""
+    local_year = message.receipt_at.astimezone(ZoneInfo(app.settings.deadlines.timezone)).year
+    case = Case(
+        reference=next_reference(session, app.settings.cases.reference_prefix, local_year),
+        status="new",
+        opened_at=app.clock(),
+        receipt_at=message.receipt_at,
+        receipt_basis=message.receipt_basis,
+        requester_address=address,
+        requester_name=name,
+        subject=subject,
+        normalized_subject=normalize_subject(subject),
+        language=language,
+        rights=rights,
+        needs_review=needs_review,
+        evidence=[],
+        flags=[],
+        identity="unverified",
+        extended=False,
+    )
+    session.add(case)
+    session.flush()
+    message.case_id = case.id
+    return case
+
+
+def record_sender(session: Session, app: AppContext, case: Case, sender: SenderAssessment) -> None:
     """Store the match, identity and flags on the case, and in its audit log."""
     case.customer_id = sender.customer_id
     case.match_level = sender.match.level

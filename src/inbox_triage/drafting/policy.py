@@ -8,12 +8,12 @@ templates only ever see plain strings.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from inbox_triage.cases.schedule import policy_path
+from inbox_triage.config import read_toml_file
 from inbox_triage.context import AppContext
 from inbox_triage.errors import ConfigError
 
@@ -30,13 +30,7 @@ PROCESSING_KEYS = ("id", "audience", "basis", "name", "data", "purpose", "legal_
 
 def load_policy_document(path: Path) -> dict[str, Any]:
     """The whole policy file, checked for the facts the templates need."""
-    try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"policy file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"policy file {path} is not valid TOML: {error}") from None
+    document = read_toml_file(path, "policy file")
     check_policy(document, path)
     return document
 
