@@ -19,11 +19,16 @@ from inbox_triage.context import AppContext
 from inbox_triage.db.models import DigestRun
 from inbox_triage.db.session import transaction
 from inbox_triage.digest.collect import DigestData, case_url, collect, default_since, local_today
-from inbox_triage.digest.recipients import Recipient, by_language, digest_recipients
+from inbox_triage.digest.recipients import (
+    Recipient,
+    by_language,
+    digest_recipients,
+    enqueue_per_language,
+)
 from inbox_triage.digest.render import render
 from inbox_triage.drafting.environment import Rendered
 from inbox_triage.errors import UsageError
-from inbox_triage.mail.outbox import enqueue_message, send_due
+from inbox_triage.mail.outbox import send_due
 
 log = logging.getLogger(__name__)
 
@@ -57,21 +62,9 @@ def enqueue_digest(
     session: Session, app: AppContext, data: DigestData, recipients: Sequence[Recipient]
 ) -> list[int]:
     """One outbox message per recipient, in the recipient's language; returns the row ids."""
-    ids: list[int] = []
-    for language, group in by_language(recipients).items():
-        letter = render_digest(app, data, language)
-        for recipient in group:
-            row = enqueue_message(
-                session,
-                app,
-                DIGEST_KIND,
-                [recipient.address],
-                letter.subject,
-                letter.text,
-                letter.html,
-            )
-            ids.append(row.id)
-    return ids
+    return enqueue_per_language(
+        session, app, DIGEST_KIND, recipients, lambda language: render_digest(app, data, language)
+    )
 
 
 def last_digest_at(session: Session, app: AppContext, before: date | None = None) -> datetime:

@@ -7,7 +7,7 @@ UI's default language. A reminder goes to the case's assignee (the latest
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.utils import getaddresses
 
@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from inbox_triage.context import AppContext
 from inbox_triage.customers.records import normalise_email
 from inbox_triage.db.models import Case, User
+from inbox_triage.drafting.environment import Rendered
 from inbox_triage.errors import UsageError
+from inbox_triage.mail.outbox import enqueue_message
 from inbox_triage.web.assignment import assignee_of
 
 LANGUAGES = ("hu", "en")
@@ -79,6 +81,25 @@ def by_language(recipients: Sequence[Recipient]) -> dict[str, list[Recipient]]:
     for recipient in recipients:
         groups.setdefault(recipient.language, []).append(recipient)
     return groups
+
+
+def enqueue_per_language(
+    session: Session,
+    app: AppContext,
+    kind: str,
+    recipients: Sequence[Recipient],
+    letter_in: Callable[[str], Rendered],
+) -> list[int]:
+    """One outbox message per recipient, each rendered once per language; the outbox ids."""
+    ids: list[int] = []
+    for language, group in by_language(recipients).items():
+        letter = letter_in(language)
+        for recipient in group:
+            row = enqueue_message(
+                session, app, kind, [recipient.address], letter.subject, letter.text, letter.html
+            )
+            ids.append(row.id)
+    return ids
 
 
 def _language(app: AppContext, language: str | None) -> str:

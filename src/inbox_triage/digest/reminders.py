@@ -32,10 +32,9 @@ from inbox_triage.digest.collect import (
     notices_sent,
     working_days_left,
 )
-from inbox_triage.digest.recipients import by_language, reminder_recipients
+from inbox_triage.digest.recipients import enqueue_per_language, reminder_recipients
 from inbox_triage.digest.render import render
 from inbox_triage.errors import StorageError
-from inbox_triage.mail.outbox import enqueue_message
 from inbox_triage.nlp.labels import RIGHTS
 from inbox_triage.web.assignment import assignee_of
 
@@ -194,18 +193,10 @@ def _enqueue(
         extended_due=case.extended_due,
         to_all=to_all,
     )
-    ids = []
-    for language, group in by_language(recipients).items():
-        letter = render(app, language, "reminder", {"r": item})
-        for recipient in group:
-            row = enqueue_message(
-                session,
-                app,
-                REMINDER_KIND,
-                [recipient.address],
-                letter.subject,
-                letter.text,
-                letter.html,
-            )
-            ids.append(row.id)
-    return ids
+    return enqueue_per_language(
+        session,
+        app,
+        REMINDER_KIND,
+        recipients,
+        lambda language: render(app, language, "reminder", {"r": item}),
+    )
