@@ -58,3 +58,14 @@ def run_cli(environ: dict[str, str], *args: str) -> subprocess.CompletedProcess[
         text=True,
         timeout=300,
     )
+
+
+def start_cli(environ: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
+    """Any `inbox-triage` command in the background (e.g. `worker`), output to a log file."""
+    with log.open("ab") as handle:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "inbox_triage", *args],
+            env=environ,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )

@@ -4,12 +4,15 @@ aiosmtpd's threaded Controller runs a genuine SMTP server; the handler keeps
 every accepted message with its envelope. `mode` makes it misbehave the way
 relays do: answer 451 (try later) or 550 (refused) at the end of DATA, or
 take the message and drop the connection before answering (the ambiguous
-case). TLS (STARTTLS or implicit) and AUTH use a throwaway self-signed
+case). `delay_seconds` holds the answer to DATA back that long after the
+message is recorded (a slow relay: the send stays in flight meanwhile).
+TLS (STARTTLS or implicit) and AUTH use a throwaway self-signed
 certificate made by `openssl`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import email
 import email.policy
@@ -52,14 +55,25 @@ class Received:
 
 @dataclass
 class RecordingHandler:
-    """Accepts (mode 'accept'), defers ('451'), refuses ('550') or drops ('drop')."""
+    """Accepts (mode 'accept'), defers ('451'), refuses ('550') or drops ('drop').
+
+    With `delay_seconds`, every answer to DATA comes that long after the message
+    was counted (and, when accepted, recorded).
+    """
 
     mode: str = "accept"
     messages: list[Received] = field(default_factory=list)
     data_commands: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay_seconds: float = 0.0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        answer = self._take(server, session, envelope)
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
+        return answer
+
+    def _take(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.data_commands += 1
             if self.mode == "451":
@@ -117,9 +131,10 @@ def make_certificate(base: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def start_sink(port: int | None = None, tls: str = "none", mode: str = "accept") -> SmtpSink:
+def start_sink(port: int | None = None, tls: str = "none", mode: str = "accept",
+               delay_seconds: float = 0.0) -> SmtpSink:  # fmt: skip
     """Start a sink on loopback; tls is 'none', 'starttls' (with AUTH) or 'ssl' (with AUTH)."""
-    handler = RecordingHandler(mode=mode)
+    handler = RecordingHandler(mode=mode, delay_seconds=delay_seconds)
     port = port or free_port()
     kwargs: dict[str, Any] = {}
     ca_file = None
