@@ -31,6 +31,10 @@ class StorageError(InboxTriageError):
     """The database could not be reached or refused a write."""
 
 
+class StorageFullError(StorageError):
+    """The database's disk is full: temporary, so mail is deferred and retried, never lost."""
+
+
 class WorkflowError(InboxTriageError):
     """A case state transition or action that the workflow does not allow."""
 

@@ -28,6 +28,7 @@ from inbox_triage.customers.challenge import issue_pending_challenge
 from inbox_triage.db.models import Message
 from inbox_triage.db.session import transaction
 from inbox_triage.drafting.store import draft_for_case
+from inbox_triage.errors import StorageFullError
 from inbox_triage.mail.parse import parse_message
 from inbox_triage.mail.parsed import ParsedMail
 from inbox_triage.nlp.classify import Classification, classify_parsed
@@ -133,7 +134,8 @@ class Processor:
     A message whose stages all succeed is `processed`; one that raises is
     `failed` with the stage and error recorded, and retried with back-off
     until `max_attempts`. Because the whole message is one transaction, a
-    crash leaves it `received` and the next run starts it again.
+    crash leaves it `received` and the next run starts it again. A full disk
+    ends the round with StorageFullError: the next message could not be saved either.
     """
 
     def __init__(self, app: AppContext, stages: tuple[tuple[str, Stage], ...] = STAGES) -> None:
@@ -184,4 +186,6 @@ class Processor:
                 "message %s failed at stage %s: %s", message_row_id, current, type(error).__name__
             )
             record.failed(self.app, message_row_id, current, error)
+            if isinstance(error, StorageFullError):  # no message can be saved now: end the round
+                raise
             return message_row_id, "failed"

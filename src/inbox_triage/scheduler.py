@@ -28,6 +28,7 @@ from inbox_triage.digest.collect import collect, zone_of
 from inbox_triage.digest.compose import DIGEST_KIND, enqueue_digest, last_digest_at
 from inbox_triage.digest.recipients import digest_recipients
 from inbox_triage.digest.reminders import REMINDER_KIND, send_reminders
+from inbox_triage.errors import StorageError
 from inbox_triage.mail.outbox import send_due
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,8 @@ def _tick_until_stopped(app: AppContext, stop: threading.Event, interval: float)
     while not stop.is_set():
         try:
             scheduler_tick(app)
+        except StorageError as error:  # database down or disk full: expected, one line
+            log.warning("scheduler tick failed, retried next tick: %s", error)
         except Exception:  # database or relay hiccup: keep the loop alive
             log.exception("scheduler tick failed")
         stop.wait(interval)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from inbox_triage.context import AppContext
-from inbox_triage.errors import InboxTriageError
+from inbox_triage.errors import InboxTriageError, StorageFullError
 from inbox_triage.intake.smtp import IntakeController
 from inbox_triage.pipeline import Processor
 
@@ -38,6 +38,11 @@ def run_processor(app: AppContext, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             handled = processor.run_pending(limit=app.settings.processor.batch_size)
+        except StorageFullError as error:  # reads work, writes fail: retrying at once only spins
+            pause = app.settings.processor.retry_delay_seconds
+            log.warning("processing paused for %s s: %s", pause, error)
+            stop.wait(pause)
+            continue
         except Exception:  # database hiccup: keep the loop alive, try again shortly
             log.exception("processor loop error")
             handled = 0

@@ -7,6 +7,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from inbox_triage.db.session import storage_error
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -20,8 +23,12 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (idempotent)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the schema to `revision` (idempotent); a database that is down or
+    on a full disk raises StorageError (one line from the CLI, not a traceback)."""
+    try:
+        command.upgrade(alembic_config(engine), revision)
+    except OperationalError as error:
+        raise storage_error(error) from error
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from inbox_triage.errors import ConfigError, StorageError
+from inbox_triage.errors import ConfigError, StorageError, StorageFullError
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -58,9 +59,32 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.commit()
     except OperationalError as error:
         session.rollback()
-        raise StorageError(f"database unavailable: {error.orig}") from error
+        raise storage_error(error) from error
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def storage_error(error: OperationalError) -> StorageError:
+    """The product's error for a failed database operation.
+
+    A full disk gets its own type: intake answers it with 451 4.3.1 and the
+    processor retries without using up the message's attempts.
+    """
+    if _is_disk_full(error.orig):
+        return StorageFullError(f"disk full, nothing written (free space and retry): {error.orig}")
+    return StorageError(f"database unavailable: {error.orig}")
+
+
+def _is_disk_full(error: BaseException | None) -> bool:
+    """SQLite reports ENOSPC as SQLITE_FULL, or as SQLITE_IOERR_SHMSIZE ("disk I/O
+    error") when it cannot create the WAL index, which even a read needs;
+    PostgreSQL as SQLSTATE 53100 (disk_full)."""
+    if getattr(error, "sqlstate", None) == "53100":
+        return True
+    code = getattr(error, "sqlite_errorcode", None)
+    return code == sqlite3.SQLITE_IOERR_SHMSIZE or (
+        isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_FULL
+    )

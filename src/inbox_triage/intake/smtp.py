@@ -2,7 +2,8 @@
 
 Recipients are checked at RCPT time (550 5.1.1 for anyone but the configured
 mailbox), the size limit answers 552, and a storage failure answers 451 so
-the sending MTA keeps the message and retries. Nothing is parsed here.
+the sending MTA keeps the message and retries (451 4.3.1 when the database's
+disk is full). Nothing is parsed here.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from inbox_triage.context import AppContext
+from inbox_triage.errors import StorageError, StorageFullError
 from inbox_triage.intake.store import store_raw
 
 log = logging.getLogger(__name__)
 
 TEMPORARY_FAILURE = "451 4.3.0 Message not stored, please try again later"
+STORAGE_FULL = "451 4.3.1 Insufficient system storage, please try again later"
 
 
 class IntakeSMTP(SMTP):
@@ -57,6 +60,10 @@ class IntakeHandler:
             stored = await loop.run_in_executor(
                 None, self._store, bytes(raw), envelope.mail_from, list(envelope.rcpt_tos)
             )
+        except StorageError as error:  # expected (database down, disk full): one line, no traceback
+            reply = STORAGE_FULL if isinstance(error, StorageFullError) else TEMPORARY_FAILURE
+            log.error("SMTP message not stored, answered 451: %s", error)
+            return reply
         except Exception:
             log.exception("storing an SMTP message failed; answered 451")
             return TEMPORARY_FAILURE

@@ -20,8 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from inbox_triage.cases.receipt import determine_receipt
 from inbox_triage.context import AppContext
 from inbox_triage.db.models import Message
-from inbox_triage.db.session import transaction
-from inbox_triage.errors import StorageError
+from inbox_triage.db.session import storage_error, transaction
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +87,7 @@ def store_raw(
         log.info("duplicate of message %s ignored (sha256 %s)", existing, digest[:12])
         return StoredMessage(existing, digest, duplicate=True)
     except OperationalError as error:
-        raise StorageError(f"database unavailable: {error.orig}") from error
+        raise storage_error(error) from error
     log.info("stored message %s from %s (%d bytes)", new_id, source, len(raw))
     return StoredMessage(new_id, digest, duplicate=False)
 

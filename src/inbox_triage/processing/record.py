@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from inbox_triage.context import AppContext
 from inbox_triage.db.models import Message
 from inbox_triage.db.session import transaction
+from inbox_triage.errors import StorageError, StorageFullError
 
 if TYPE_CHECKING:
     from inbox_triage.pipeline import MessageWork
@@ -40,7 +41,11 @@ def processed(row: Message, work: MessageWork, now: datetime) -> None:
 
 
 def failed(app: AppContext, message_row_id: int, stage: str, error: BaseException) -> None:
-    """Record the failure with its stage and schedule a retry with back-off."""
+    """Record the failure with its stage and schedule a retry with back-off.
+
+    A full disk is not the message's fault: it is retried without counting an
+    attempt, so mail stored before the disk filled is processed once space is freed.
+    """
     now = app.clock()
     text = f"{stage}: {type(error).__name__}: {error}"[:_ERROR_LIMIT]
     try:
@@ -51,8 +56,12 @@ def failed(app: AppContext, message_row_id: int, stage: str, error: BaseExceptio
             row.state = "failed"
             row.stage = stage
             row.error = text
-            row.attempts += 1
-            delay = app.settings.processor.retry_delay_seconds * 2 ** min(row.attempts - 1, 8)
+            if not isinstance(error, StorageFullError):  # a full disk must not use up attempts
+                row.attempts += 1
+            doublings = min(max(row.attempts - 1, 0), 8)
+            delay = app.settings.processor.retry_delay_seconds * 2**doublings
             row.next_attempt_at = now + timedelta(seconds=delay)
-    except Exception:  # the database itself is down: the row stays `received`, retried later
+    except StorageError as db_error:  # the database is down or full: retried later as it is
+        log.warning("could not record the failure of message %s: %s", message_row_id, db_error)
+    except Exception:
         log.exception("could not record the failure of message %s", message_row_id)

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from inbox_triage.config import Settings
-from inbox_triage.errors import ConfigError
+from inbox_triage.errors import ConfigError, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,12 @@ def _create_secret(path: Path) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process made it first: use theirs
         return
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(48) + "\n")
+    except OSError as error:  # disk full: an empty key file would block every later start
+        path.unlink(missing_ok=True)
+        raise StorageError(f"cannot write the web session key {path}: {error.strerror}") from None
     log.info("generated a new web session key")
 
 
