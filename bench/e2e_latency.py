@@ -48,7 +48,7 @@ def privacy_requests() -> list[dict[str, str]]:
     items = []
     for file in sorted((ROOT / "data" / "corpus").glob("*.jsonl")):
         items += [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines()]
-    return [item for item in items if item["rights"]]
+    return [item for item in items if item["rights"] and item["language"] in ("hu", "en")]
 
 
 def build(item: dict[str, str], number: int, tag: str) -> tuple[str, bytes]:
@@ -143,6 +143,8 @@ def measure(port: int, engine: Engine, args: argparse.Namespace) -> dict[str, ob
         if created is not None:
             latencies.append(created.timestamp() - ack)
     states = [state for state, _ in found.values()]
+    if not latencies:
+        raise SystemExit(f"no drafts were made for the {total} requests (states: {set(states)})")
     return {
         "messages": total,
         "rate_msgs_per_s": args.rate,

@@ -19,8 +19,8 @@ def _small_corpus(target: Path) -> None:
     rng = random.Random(5)
     rng.shuffle(rows)
     picked: list[dict[str, object]] = []
-    for language in ("hu", "en"):
-        for split, count in (("train", 80), ("dev", 30), ("test", 30)):
+    for language, counts in (("hu", (80, 30, 30)), ("en", (80, 30, 30)), ("de", (20, 5, 10))):
+        for split, count in zip(("train", "dev", "test"), counts, strict=True):
             picked += [r for r in rows if r["language"] == language and r["split"] == split][:count]
     target.mkdir()
     (target / "sample.jsonl").write_text(
@@ -30,14 +30,19 @@ def _small_corpus(target: Path) -> None:
 
 def test_train_writes_loadable_models_and_the_report(tmp_path: Path) -> None:
     """GIVEN a small corpus WHEN trained quickly THEN both pipelines load with their meta and
-    thresholds, and EVAL.md compares them with the baseline."""
+    thresholds, the English one also learnt the German examples, and EVAL.md compares them
+    with the baseline per test language."""
     _small_corpus(tmp_path / "corpus")
     evaluations = train_all(tmp_path / "corpus", tmp_path / "models", quick=True)
-    assert set(evaluations) == {"hu", "en"}
+    assert set(evaluations) == {"hu", "en", "de (through the en model)"}
+    assert evaluations["de (through the en model)"].size == 10
     report = (tmp_path / "models" / "EVAL.md").read_text(encoding="utf-8")
     assert "| macro-F1 (ten labels) |" in report and "baseline" in report
+    assert "## de (through the en model)" in report
     meta = json.loads((tmp_path / "models" / "hu" / "inbox_triage.json").read_text())
     assert meta["corpus_examples"] == 140 and len(meta["thresholds"]) == 10
+    english = json.loads((tmp_path / "models" / "en" / "inbox_triage.json").read_text())
+    assert english["corpus_examples"] == 140 + 35
     classifier = Classifier.load(tmp_path / "models")
     assert classifier.problems == {}
     result = classifier.classify("hu", "Adataim", "Kérem, töröljék az adataimat.")

@@ -25,6 +25,7 @@ from inbox_triage.resources import resource_path
 log = logging.getLogger(__name__)
 
 MODEL_LANGUAGES = ("hu", "en")
+FALLBACK_LANGUAGE = "en"
 META_FILE = "inbox_triage.json"
 FORMAT_VERSION = 1
 REVIEW_MARGIN = 0.15
@@ -70,6 +71,8 @@ def load_language_model(directory: Path) -> LanguageModel:
     """Load one pipeline and check its meta; raise ModelError when unusable."""
     import spacy
 
+    from inbox_triage.nlp import architectures  # noqa: F401  (the pipelines' own layers)
+
     meta_path = directory / META_FILE
     if not meta_path.is_file():
         raise ModelError(f"no trained model in {directory} (run `inbox-triage train`)")
@@ -87,6 +90,11 @@ def load_language_model(directory: Path) -> LanguageModel:
         raise ModelError(f"model in {directory} cannot be loaded: {error}") from error
     thresholds = {label: float(meta["thresholds"].get(label, 0.5)) for label in RIGHTS}
     return LanguageModel(nlp=nlp, thresholds=thresholds, version=str(meta.get("version")))
+
+
+def model_language_of(language: str) -> str:
+    """The pipeline that classifies `language`: its own, or the English fallback."""
+    return language if language in MODEL_LANGUAGES else FALLBACK_LANGUAGE
 
 
 class Classifier:
@@ -114,7 +122,7 @@ class Classifier:
         results: list[Classification | None] = [None] * len(items)
         groups: dict[str, list[int]] = {}
         for index, (language, _, _) in enumerate(items):
-            groups.setdefault(language if language in MODEL_LANGUAGES else "en", []).append(index)
+            groups.setdefault(model_language_of(language), []).append(index)
         for model_language, indexes in groups.items():
             model = self.models.get(model_language)
             if model is None:

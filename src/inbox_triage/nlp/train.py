@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import shutil
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,12 @@ from tqdm import tqdm
 
 from inbox_triage import __version__
 from inbox_triage.nlp import architectures  # noqa: F401  (registers inbox_triage.* layers)
-from inbox_triage.nlp.classify import FORMAT_VERSION, META_FILE, MODEL_LANGUAGES
+from inbox_triage.nlp.classify import (
+    FORMAT_VERSION,
+    META_FILE,
+    MODEL_LANGUAGES,
+    model_language_of,
+)
 from inbox_triage.nlp.corpus import Example, corpus_hash, load_corpus
 from inbox_triage.nlp.labels import RIGHTS
 from inbox_triage.nlp.metrics import decide, dev_score, tune_thresholds
@@ -31,15 +37,16 @@ log = logging.getLogger(__name__)
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 SEED = 20261125
-CONFIGS = {"ensemble": "textcat.cfg", "bow": "textcat_bow.cfg"}
+CONFIGS = {"hashed": "textcat_hashed.cfg", "ensemble": "textcat.cfg", "bow": "textcat_bow.cfg"}
+DEFAULT_ARCHITECTURE = "hashed"
 
 
 @dataclass(frozen=True)
 class TrainingPlan:
     """How long and with which architecture to train."""
 
-    architecture: str = "ensemble"
-    epochs: int = 20
+    architecture: str = DEFAULT_ARCHITECTURE
+    epochs: int = 30
     dropout: float = 0.2
     batch_size: int = 16
     refit_with_dev: bool = True
@@ -49,16 +56,26 @@ class TrainingPlan:
 
 
 def train_all(
-    corpus_dir: Path, output_dir: Path, quick: bool = False, architecture: str = "ensemble"
+    corpus_dir: Path,
+    output_dir: Path,
+    quick: bool = False,
+    architecture: str = DEFAULT_ARCHITECTURE,
 ) -> dict[str, Evaluation]:
-    """Train every language, write the models and models/EVAL.md."""
+    """Train every model language, write the models and models/EVAL.md.
+
+    A model learns from every example routed to it at run time: the English
+    one also from the German (and any other) examples, since it is their
+    fallback. The report has one section per test language.
+    """
     examples = load_corpus(corpus_dir)
     data_hash = corpus_hash(examples)
     plan = TrainingPlan(architecture=architecture, epochs=3 if quick else TrainingPlan.epochs)
     evaluations: dict[str, Evaluation] = {}
     baselines: dict[str, Evaluation | None] = {}
+    sizes: dict[str, int] = {}
+    per_language = Counter(e.language for e in examples)
     for language in MODEL_LANGUAGES:
-        subset = [e for e in examples if e.language == language]
+        subset = [e for e in examples if model_language_of(e.language) == language]
         by_split = {s: [e for e in subset if e.split == s] for s in ("train", "dev", "test")}
         nlp, epochs, thresholds = train_pipeline(
             language, by_split["train"], plan, dev=by_split["dev"]
@@ -68,10 +85,22 @@ def train_all(
             nlp, _, _ = train_pipeline(
                 language, by_split["train"] + by_split["dev"], plan, epochs=epochs
             )
-        evaluations[language] = evaluate(
-            by_split["test"], [decide(s, thresholds) for s in predict_scores(nlp, by_split["test"])]
-        )
-        baselines[language] = baseline_evaluation(by_split)
+        test = by_split["test"]
+        predicted = [decide(s, thresholds) for s in predict_scores(nlp, test)]
+        baseline = baseline_predictions(by_split)
+        for test_language in sorted({e.language for e in test}, key=_report_order):
+            indexes = [i for i, e in enumerate(test) if e.language == test_language]
+            section = (
+                test_language
+                if test_language == language
+                else f"{test_language} (through the {language} model)"
+            )
+            sizes[section] = per_language[test_language]
+            examples_in = [test[i] for i in indexes]
+            evaluations[section] = evaluate(examples_in, [predicted[i] for i in indexes])
+            baselines[section] = (
+                evaluate(examples_in, [baseline[i] for i in indexes]) if baseline else None
+            )
         save_model(nlp, output_dir / language, thresholds, data_hash, plan, len(subset))
     write_report(
         output_dir / "EVAL.md",
@@ -79,9 +108,14 @@ def train_all(
         baselines,
         data_hash,
         plan.architecture,
-        {lang: sum(e.language == lang for e in examples) for lang in MODEL_LANGUAGES},
+        sizes,
     )
     return evaluations
+
+
+def _report_order(language: str) -> tuple[int, str]:
+    """Model languages first, then the fallback languages alphabetically."""
+    return (0 if language in MODEL_LANGUAGES else 1, language)
 
 
 def train_pipeline(
@@ -184,8 +218,11 @@ def save_model(
     (directory / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
 
-def baseline_evaluation(by_split: dict[str, list[Example]]) -> Evaluation | None:
-    """TF-IDF + logistic regression on the same splits (needs scikit-learn, a dev extra)."""
+def baseline_predictions(by_split: dict[str, list[Example]]) -> list[set[str]] | None:
+    """TF-IDF + logistic regression on the same splits (needs scikit-learn, a dev extra).
+
+    Returns its label sets for the test split, in order.
+    """
     try:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -215,5 +252,4 @@ def baseline_evaluation(by_split: dict[str, list[Example]]) -> Evaluation | None
     dev_gold = [set(e.rights) for e in by_split["dev"]]
     thresholds = tune_thresholds(dev_gold, scores(model, by_split["dev"]))
     model = fit(by_split["train"] + by_split["dev"])
-    predicted = [decide(s, thresholds) for s in scores(model, by_split["test"])]
-    return evaluate(by_split["test"], predicted)
+    return [decide(s, thresholds) for s in scores(model, by_split["test"])]
