@@ -39,6 +39,9 @@ def test_train_writes_loadable_models_and_the_report(tmp_path: Path) -> None:
     report = (tmp_path / "models" / "EVAL.md").read_text(encoding="utf-8")
     assert "| macro-F1 (ten labels) |" in report and "baseline" in report
     assert "## de (through the en model)" in report
+    german = evaluations["de (through the en model)"]
+    assert german.flagged == 10 and german.wrong_flagged == german.wrong  # no German model
+    assert "| flagged needs_review |" in report
     meta = json.loads((tmp_path / "models" / "hu" / "inbox_triage.json").read_text())
     assert meta["corpus_examples"] == 140 and len(meta["thresholds"]) == 10
     english = json.loads((tmp_path / "models" / "en" / "inbox_triage.json").read_text())

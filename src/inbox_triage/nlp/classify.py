@@ -145,12 +145,15 @@ def _decide(
     reasons: list[str] = []
     if language != model_language:
         reasons.append(f"no model for language {language!r}; used {model_language!r}")
-    uncertain = [
-        label for label in RIGHTS if abs(scores[label] - model.thresholds[label]) < REVIEW_MARGIN
-    ]
+    uncertain = uncertain_labels(scores, model.thresholds)
     if uncertain:
         reasons.append("uncertain: " + ", ".join(uncertain))
     return Classification(language, rights, scores, bool(reasons), tuple(reasons), model.version)
+
+
+def uncertain_labels(scores: dict[str, float], thresholds: dict[str, float]) -> list[str]:
+    """Labels whose score is too close to its threshold to decide without a person."""
+    return [label for label in RIGHTS if abs(scores[label] - thresholds[label]) < REVIEW_MARGIN]
 
 
 def _unavailable(language: str, problem: str) -> Classification:

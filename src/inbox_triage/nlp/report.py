@@ -28,12 +28,19 @@ class Evaluation:
     privacy_f1: float
     exact_accuracy: float
     confusions: Counter[tuple[str, str]]
+    # needs_review as the product decides it (None for the baseline, which has no such flag)
+    flagged: int | None = None
+    wrong: int = 0
+    wrong_flagged: int = 0
 
 
-def evaluate(test: list[Example], predicted: list[set[str]]) -> Evaluation:
-    """Score predictions against the gold label sets."""
+def evaluate(
+    test: list[Example], predicted: list[set[str]], flagged: list[bool] | None = None
+) -> Evaluation:
+    """Score predictions against the gold label sets (and the review flags, when given)."""
     gold = [set(e.rights) for e in test]
     scores = label_scores(gold, predicted)
+    wrong = [g != p for g, p in zip(gold, predicted, strict=True)]
     return Evaluation(
         len(test),
         scores,
@@ -41,6 +48,9 @@ def evaluate(test: list[Example], predicted: list[set[str]]) -> Evaluation:
         privacy_f1(gold, predicted),
         exact_accuracy(gold, predicted),
         confusions(gold, predicted),
+        sum(flagged) if flagged is not None else None,
+        sum(wrong),
+        sum(w and f for w, f in zip(wrong, flagged or [False] * len(wrong), strict=True)),
     )
 
 
@@ -94,6 +104,11 @@ def write_report(
                 baseline.exact_accuracy if baseline else None,
             )
         )
+        if evaluation.flagged is not None:
+            lines.append(
+                f"| flagged needs_review | {evaluation.flagged / max(evaluation.size, 1):.0%}"
+                f" of mail, {evaluation.wrong_flagged} of {evaluation.wrong} wrong sets | - |"
+            )
         lines += ["", "| label | support | P | R | F1 | baseline F1 |", "|---|---|---|---|---|---|"]
         for label in RIGHTS:
             score = evaluation.labels[label]

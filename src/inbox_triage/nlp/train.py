@@ -27,6 +27,7 @@ from inbox_triage.nlp.classify import (
     META_FILE,
     MODEL_LANGUAGES,
     model_language_of,
+    uncertain_labels,
 )
 from inbox_triage.nlp.corpus import Example, corpus_hash, load_corpus
 from inbox_triage.nlp.labels import RIGHTS
@@ -86,7 +87,12 @@ def train_all(
                 language, by_split["train"] + by_split["dev"], plan, epochs=epochs
             )
         test = by_split["test"]
-        predicted = [decide(s, thresholds) for s in predict_scores(nlp, test)]
+        test_scores = predict_scores(nlp, test)
+        predicted = [decide(s, thresholds) for s in test_scores]
+        flagged = [
+            e.language != language or bool(uncertain_labels(s, thresholds))
+            for e, s in zip(test, test_scores, strict=True)
+        ]
         baseline = baseline_predictions(by_split)
         for test_language in sorted({e.language for e in test}, key=_report_order):
             indexes = [i for i, e in enumerate(test) if e.language == test_language]
@@ -97,7 +103,9 @@ def train_all(
             )
             sizes[section] = per_language[test_language]
             examples_in = [test[i] for i in indexes]
-            evaluations[section] = evaluate(examples_in, [predicted[i] for i in indexes])
+            evaluations[section] = evaluate(
+                examples_in, [predicted[i] for i in indexes], [flagged[i] for i in indexes]
+            )
             baselines[section] = (
                 evaluate(examples_in, [baseline[i] for i in indexes]) if baseline else None
             )
