@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
 
-.PHONY: run test lint format install system-deps bench train clean
+.PHONY: run test test-long lint format install system-deps bench train clean
 
 run: $(STAMP)
 	$(BIN)/inbox-triage serve --demo
@@ -13,7 +14,11 @@ run: $(STAMP)
 test: system-deps $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same with the long variants of the fault and bad-input suites (pytest --long).
+test-long: override PYTEST_ARGS += --long
+test-long: test
 
 install: $(STAMP)
 

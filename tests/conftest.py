@@ -1,4 +1,5 @@
-"""Test set-up: a real PostgreSQL on loopback besides SQLite, fresh databases per test."""
+"""Test set-up: a real PostgreSQL on loopback besides SQLite, fresh databases per test,
+and the --long switch of the fault and bad-input suites."""
 
 from __future__ import annotations
 
@@ -10,12 +11,26 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.long_run import set_long_run
 from support.postgres import PostgresServer, find_bin_dir, start_postgres
 from support.settings import FixedClock, make_app, make_settings
 
 from inbox_triage.context import AppContext
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--long",
+        action="store_true",
+        help="run the long variants of the fault and bad-input suites (make test-long)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Record --long for support.long_run.pick before the test modules are imported."""
+    set_long_run(bool(config.getoption("--long")))
 
 
 @pytest.fixture(scope="session")

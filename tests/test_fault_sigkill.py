@@ -11,12 +11,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from support.long_run import pick
 from support.mail import build_message
 from support.postgres import free_port
 from support.process import cli_environment, run_cli, start_serve, wait_for_port
 
-BURST = 220
-KILL_AFTER = 90
+BURST = pick(short=220, long=2_000)
+#: How many messages have been acknowledged when serve is SIGKILLed (and restarted), kill by kill.
+KILLS_AFTER = pick(short=(90,), long=(250, 600, 950, 1_300, 1_650))
+DEADLINE_SECONDS = pick(short=240, long=1_200)
 
 
 def _send_until_acknowledged(port: int, raw: bytes, deadline: float) -> None:
@@ -33,8 +36,9 @@ def _send_until_acknowledged(port: int, raw: bytes, deadline: float) -> None:
 
 @pytest.mark.slow
 def test_every_acknowledged_message_survives_sigkill(tmp_path: Path, database_url: str) -> None:
-    """GIVEN serve receiving a burst of 220 messages WHEN it is SIGKILLed part-way and restarted
-    THEN every message that got a 250 is stored exactly once and every stored one is processed."""
+    """GIVEN serve receiving a burst of 220 messages (2,000 with --long) WHEN it is SIGKILLed
+    part-way and restarted (five times with --long) THEN every message that got a 250 is
+    stored exactly once and every stored one is processed."""
     port = free_port()
     environ = cli_environment(tmp_path / "data", database_url, INBOX_TRIAGE_SMTP_PORT=str(port))
     log = tmp_path / "serve.log"
@@ -42,7 +46,7 @@ def test_every_acknowledged_message_survives_sigkill(tmp_path: Path, database_ur
     wait_for_port(port, server)
     acknowledged: list[str] = []
     lock = threading.Lock()
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + DEADLINE_SECONDS
 
     def client(offset: int) -> None:
         for number in range(offset, BURST, 5):
@@ -55,18 +59,20 @@ def test_every_acknowledged_message_survives_sigkill(tmp_path: Path, database_ur
     threads = [threading.Thread(target=client, args=(offset,)) for offset in range(5)]
     for thread in threads:
         thread.start()
-    while len(acknowledged) < KILL_AFTER and time.monotonic() < deadline:
-        time.sleep(0.01)
-    server.send_signal(signal.SIGKILL)
-    server.wait(timeout=30)
-    killed_at = len(acknowledged)
-    server = start_serve(environ, log)
+    killed_at: list[int] = []
     try:
-        wait_for_port(port, server)
+        for kill_after in KILLS_AFTER:
+            while len(acknowledged) < kill_after and time.monotonic() < deadline:
+                time.sleep(0.01)
+            server.send_signal(signal.SIGKILL)
+            server.wait(timeout=30)
+            killed_at.append(len(acknowledged))
+            server = start_serve(environ, log)
+            wait_for_port(port, server)
         for thread in threads:
-            thread.join(timeout=240)
+            thread.join(timeout=DEADLINE_SECONDS)
         assert len(acknowledged) == BURST
-        assert KILL_AFTER <= killed_at < BURST
+        assert all(after <= at < BURST for after, at in zip(KILLS_AFTER, killed_at, strict=True))
         rows = _wait_until_processed(environ, deadline)
     finally:
         server.send_signal(signal.SIGTERM)

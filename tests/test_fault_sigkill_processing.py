@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from support.long_run import pick
 from support.mail import build_message
 from support.process import cli_environment, run_cli, start_cli
 from support.settings import FixedClock, make_app, make_settings
@@ -29,12 +30,17 @@ from inbox_triage.drafting.store import approve_draft, list_drafts
 from inbox_triage.intake.store import store_raw
 from inbox_triage.mail.outbox import send_due, stale_after
 
-MESSAGES = 150
+MESSAGES = pick(short=150, long=1_000)
 #: (processed messages, fraction of the next message's time) at which a worker is killed:
 #: spread so that the kills land at different stages of a message's transaction.
-KILLS = ((25, 0.1), (55, 0.35), (85, 0.6), (115, 0.85))
-REPLIES = 6
-IN_FLIGHT = 3  # the send the kill interrupts: the ones before it were answered
+KILLS = pick(
+    short=((25, 0.1), (55, 0.35), (85, 0.6), (115, 0.85)),
+    long=tuple((40 + 95 * n, (0.1, 0.35, 0.6, 0.85)[n % 4]) for n in range(10)),
+)
+PROCESSING_SECONDS = pick(short=120, long=900)  # deadline for all the processing
+REPLIES = pick(short=6, long=30)
+IN_FLIGHT = pick(short=3, long=15)  # the send the kill interrupts: the ones before it were answered
+SENDING_SECONDS = pick(short=30, long=90)  # deadline for reaching the send in flight
 RELAY_DELAY = 1.5  # seconds the relay holds back its answer to DATA
 
 REQUESTS = (
@@ -100,15 +106,16 @@ def _cli_json(environ: dict[str, str], *args: str) -> list[dict[str, object]]:
 def test_worker_sigkilled_while_processing_does_every_message_once(
     tmp_path: Path, database_url: str
 ) -> None:
-    """GIVEN 150 stored messages (privacy requests and support mail, each from its own sender)
-    WHEN `inbox-triage worker` is SIGKILLed four times part-way and a worker is started again
-    THEN every message is processed once (one attempt, at most one case, no case without
-    its message), the references run 0001..N without gap or repeat, every case has one
-    opened/message_received/drafted event and one draft, and the audit chains verify."""
+    """GIVEN 150 stored messages (privacy requests and support mail, each from its own sender;
+    1,000 with --long) WHEN `inbox-triage worker` is SIGKILLed four times (ten with --long)
+    part-way and a worker is started again THEN every message is processed once (one
+    attempt, at most one case, no case without its message), the references run 0001..N
+    without gap or repeat, every case has one opened/message_received/drafted event and one
+    draft, and the audit chains verify."""
     app = make_app(make_settings(tmp_path / "data", database_url), clock=FixedClock())
     environ = cli_environment(tmp_path / "data", database_url)
     log = tmp_path / "worker.log"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + PROCESSING_SECONDS
     try:
         for number in range(MESSAGES):
             assert not store_raw(app, _mail(number), "smtp").duplicate
@@ -173,10 +180,10 @@ def _outbox(app: AppContext) -> dict[str, tuple[str, str]]:
 def test_outbox_sigkilled_while_sending_never_sends_twice(
     tmp_path: Path, database_url: str
 ) -> None:
-    """GIVEN six approved replies in the outbox and a relay slow to answer DATA
-    WHEN `inbox-triage outbox send` is SIGKILLed while the third is in flight and run again
-    THEN the interrupted one is not resent and becomes `uncertain` once its claim is stale,
-    the other five are sent exactly once (counted by Message-ID at the relay), and the
+    """GIVEN six approved replies in the outbox (30 with --long) and a relay slow to answer
+    DATA WHEN `inbox-triage outbox send` is SIGKILLed while the third (15th) is in flight and
+    run again THEN the interrupted one is not resent and becomes `uncertain` once its claim is
+    stale, the others are sent exactly once (counted by Message-ID at the relay), and the
     audit chains verify."""
     environ = cli_environment(tmp_path / "data", database_url)
     inbox = tmp_path / "inbox"
@@ -200,10 +207,10 @@ def test_outbox_sigkilled_while_sending_never_sends_twice(
                  "INBOX_TRIAGE_OUTGOING_SECURITY": "none",
                  "INBOX_TRIAGE_OUTGOING_TIMEOUT_SECONDS": "30"}  # fmt: skip
         sender = start_cli(environ | relay, tmp_path / "outbox.log", "outbox", "send")
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + SENDING_SECONDS
         while sink.handler.data_commands < IN_FLIGHT:
             assert sender.poll() is None, f"the sender exited early with {sender.returncode}"
-            assert time.monotonic() < deadline, "the sender never reached the third message"
+            assert time.monotonic() < deadline, "the sender never reached the send in flight"
             time.sleep(0.005)
         sender.send_signal(signal.SIGKILL)
         sender.wait(timeout=30)

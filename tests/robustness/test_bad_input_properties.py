@@ -3,7 +3,7 @@ bytes) the parser never raises and returns storable values, and the whole proces
 every message `processed` or `failed` with its stage and reason, on SQLite and PostgreSQL.
 
 Hypothesis runs derandomized (a fixed sequence of examples) with a modest number of
-examples, so CI is fast and every failure reproduces.
+examples, so CI is fast and every failure reproduces; --long runs twenty times as many.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import time
 
 from hypothesis import HealthCheck, example, given, settings
 from support import mail_strategies as mails
+from support.long_run import pick
 
 from inbox_triage.context import AppContext
 from inbox_triage.db.models import Message
@@ -24,6 +25,8 @@ from inbox_triage.processing.views import list_messages
 
 PER_MESSAGE_SECONDS = 10.0
 KINDS = {"request", "reply", "repeat", "other", "auto_reply", "bounce"}
+PARSER_EXAMPLES = pick(short=400, long=8_000)
+PROCESSING_EXAMPLES = pick(short=50, long=1_000)  # per database
 FIXED = settings(
     derandomize=True,
     database=None,
@@ -51,7 +54,7 @@ def assert_storable(parsed: ParsedMail) -> None:
         assert "\r" not in value and "\n" not in value, value[:200]
 
 
-@settings(FIXED, max_examples=400)
+@settings(FIXED, max_examples=PARSER_EXAMPLES)
 @given(raw=mails.messages)
 @example(raw=b"")
 @example(raw=b"\x00" * 100)
@@ -69,7 +72,7 @@ def test_parser_never_raises_and_returns_storable_values(raw: bytes) -> None:
         assert "NUL bytes in message" in parsed.defects
 
 
-@settings(FIXED, max_examples=50)
+@settings(FIXED, max_examples=PROCESSING_EXAMPLES)
 @given(raw=mails.messages)
 @example(raw=b"")
 @example(raw=b"Message-ID: <\x00>\r\nFrom: \x00 <a@b.hu>\r\n\r\n\x00")

@@ -3,7 +3,8 @@
 A dedicated server (its own temp dir and port) is stopped with `pg_ctl stop -m fast`
 while SMTP clients keep sending, then started again. The intake must answer 451 while
 the database is down (never 250, never 5xx), lose nothing it acknowledged, and the
-processor must pick up again once the server is back.
+processor must pick up again once the server is back. --long sends ten times as many
+messages through an outage of 20 s.
 """
 
 from __future__ import annotations
@@ -20,15 +21,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 from support import postgres_control
+from support.long_run import pick
 from support.mail import build_message
 from support.postgres import free_port
 from support.process import cli_environment, run_cli, start_serve, wait_for_port
 
 from inbox_triage.db.models import Message
 
-MESSAGES = 45
+MESSAGES = pick(short=45, long=450)
 CLIENTS = 3
-DOWN_SECONDS = 4.0
+DOWN_SECONDS = pick(short=4.0, long=20.0)
+DEADLINE_SECONDS = pick(short=150, long=900)
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,8 @@ def _rows(environ: dict[str, str]) -> list[dict[str, object]]:
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_database_outage_answers_451_and_loses_nothing(tmp_path: Path) -> None:
-    """GIVEN `serve` on a dedicated PostgreSQL and three clients sending 45 messages
-    WHEN the server is stopped (pg_ctl stop -m fast) for 4 s and started again
+    """GIVEN `serve` on a dedicated PostgreSQL and three clients sending 45 messages (450
+    with --long) WHEN the server is stopped (pg_ctl stop -m fast) for 4 s (20 s) and started again
     THEN every DATA answered while it was down is 451 (no 250, no 5xx), every message
     is eventually acknowledged and stored exactly once, and every stored one is processed."""
     with postgres_control.dedicated_postgres() as server:
@@ -112,7 +115,7 @@ def test_database_outage_answers_451_and_loses_nothing(tmp_path: Path) -> None:
         try:
             wait_for_port(port, serve)
             mta = Mta(port, [], [], threading.Lock())
-            deadline = time.monotonic() + 150
+            deadline = time.monotonic() + DEADLINE_SECONDS
             queue = _messages()
             threads = [
                 threading.Thread(
@@ -132,7 +135,7 @@ def test_database_outage_answers_451_and_loses_nothing(tmp_path: Path) -> None:
             down_until = time.monotonic()
             postgres_control.start(server)
             for thread in threads:
-                thread.join(timeout=180)
+                thread.join(timeout=DEADLINE_SECONDS + 30)
             assert serve.poll() is None, "serve died during the outage"
             rows = _wait_until_settled(environ, deadline)
         finally:

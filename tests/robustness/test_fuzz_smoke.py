@@ -1,4 +1,5 @@
-"""Smoke run of the fuzz target bench/fuzz_parse.py, as CI runs it (about 10 s in all)."""
+"""Smoke run of the fuzz target bench/fuzz_parse.py, as CI runs it (about 10 s in all);
+--long fuzzes each target for five minutes."""
 
 from __future__ import annotations
 
@@ -8,18 +9,22 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.long_run import pick
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "fuzz_parse.py"
+PARSE_SECONDS = pick(short=7, long=300)
+PIPELINE_SECONDS = pick(short=3, long=300)
 
 
-def _fuzz(tmp_path: Path, *args: str) -> dict[str, object]:
+def _fuzz(tmp_path: Path, seconds: int, *args: str) -> dict[str, object]:
     crashes = tmp_path / "crashes"
+    command = [sys.executable, str(SCRIPT), "--json", "--crashes", str(crashes)]
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--json", "--crashes", str(crashes), *args],
+        [*command, "--seconds", str(seconds), *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=seconds + 120,
         cwd=ROOT,
     )
     summary = json.loads(result.stdout)
@@ -35,20 +40,21 @@ def _fuzz(tmp_path: Path, *args: str) -> dict[str, object]:
 
 
 @pytest.mark.slow
-def test_fuzzing_the_parser_for_seven_seconds_finds_nothing(tmp_path: Path) -> None:
+def test_fuzzing_the_parser_finds_nothing(tmp_path: Path) -> None:
     """GIVEN the .eml fixtures mutated at random (fixed seed) WHEN parse_message runs on
-    each for 7 s THEN no exception or broken invariant, hundreds of inputs, none slow."""
-    summary = _fuzz(tmp_path, "--seconds", "7", "--seed", "20260302")
+    each for 7 s (300 s with --long) THEN no exception or broken invariant, hundreds of
+    inputs, none slow."""
+    summary = _fuzz(tmp_path, PARSE_SECONDS, "--seed", "20260302")
     assert summary["target"] == "parse" and summary["corpus"] >= 10
     assert summary["iterations"] >= 100  # ~150/s on the 2-core CI machine
     assert float(summary["slowest_seconds"]) < 10  # type: ignore[arg-type]
 
 
 @pytest.mark.slow
-def test_fuzzing_the_whole_processing_for_three_seconds_finds_nothing(tmp_path: Path) -> None:
-    """GIVEN mutated fixtures WHEN each is stored and processed (SQLite) for 3 s
-    THEN every one ends processed or failed with its reason, and nothing raises."""
-    summary = _fuzz(tmp_path, "--seconds", "3", "--seed", "7", "--target", "pipeline")
+def test_fuzzing_the_whole_processing_finds_nothing(tmp_path: Path) -> None:
+    """GIVEN mutated fixtures WHEN each is stored and processed (SQLite) for 3 s (300 s
+    with --long) THEN every one ends processed or failed with its reason, nothing raises."""
+    summary = _fuzz(tmp_path, PIPELINE_SECONDS, "--seed", "7", "--target", "pipeline")
     assert summary["target"] == "pipeline"
     assert summary["iterations"] >= 10
 

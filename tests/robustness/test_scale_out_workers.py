@@ -1,6 +1,6 @@
 """Scale-out on PostgreSQL: three `inbox-triage worker` processes share one queue.
 
-300 privacy requests from 300 different senders are stored with store_raw; three
+300 privacy requests (3,000 with --long) from as many senders are stored with store_raw; three
 worker processes (`worker --once`, started again while work is left, since a run
 ends when the rest is locked by the others) process them concurrently. Each message
 must be processed exactly once and each case numbered once, without gaps.
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from support.long_run import pick
 from support.mail import build_message
 from support.process import cli_environment, run_cli
 from support.settings import FixedClock, make_app, make_settings
@@ -25,7 +26,8 @@ from support.settings import FixedClock, make_app, make_settings
 from inbox_triage.db.models import Case, CaseCounter, CaseEvent, Message
 from inbox_triage.intake.store import store_raw
 
-REQUESTS = 300
+REQUESTS = pick(short=300, long=3_000)
+DEADLINE_SECONDS = pick(short=240, long=1_800)
 WORKERS = 3
 BODY = "Tisztelt Cloudmaster Kft.!\n\nKérem, hogy töröljék az összes személyes adatomat.\n"
 
@@ -43,7 +45,7 @@ def _pending(app_sessions) -> int:  # type: ignore[no-untyped-def]
 def test_three_workers_process_every_message_exactly_once(
     tmp_path: Path, database_url: str
 ) -> None:
-    """GIVEN 300 stored erasure requests from 300 senders on PostgreSQL
+    """GIVEN 300 stored erasure requests from 300 senders on PostgreSQL (3,000 with --long)
     WHEN three `inbox-triage worker --once` processes run concurrently until none is left
     THEN every message is processed once (one attempt, one case, one opened and one
     message_received event per case), nothing failed, and the references are
@@ -62,13 +64,13 @@ def test_three_workers_process_every_message_exactly_once(
         environ = cli_environment(tmp_path / "data", database_url)
         runs: list[tuple[int, int, str]] = []  # (worker, exit code, stderr tail)
         lock = threading.Lock()
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + DEADLINE_SECONDS
 
         def worker(number: int) -> None:
             while _pending(app.sessions) and time.monotonic() < deadline:
                 done = subprocess.run(
                     [sys.executable, "-m", "inbox_triage", "worker", "--once"],
-                    env=environ, capture_output=True, text=True, timeout=240,
+                    env=environ, capture_output=True, text=True, timeout=DEADLINE_SECONDS,
                 )  # fmt: skip
                 with lock:
                     runs.append((number, done.returncode, done.stderr[-2000:]))
@@ -78,7 +80,7 @@ def test_three_workers_process_every_message_exactly_once(
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=300)
+            thread.join(timeout=DEADLINE_SECONDS + 60)
         elapsed = time.perf_counter() - started
         print(f"{REQUESTS} messages, {WORKERS} workers, {len(runs)} runs: {elapsed:.1f} s")
         assert [code for _, code, _ in runs] == [0] * len(runs), runs
