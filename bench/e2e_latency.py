@@ -18,9 +18,7 @@ import argparse
 import json
 import os
 import platform
-import signal
 import smtplib
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,7 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 from support.postgres import free_port  # noqa: E402
-from support.process import cli_environment, start_serve, wait_for_port  # noqa: E402
+from support.process import (  # noqa: E402
+    cli_environment,
+    start_serve,
+    stop_process,
+    wait_for_port,
+)
 
 from inbox_triage.db.models import Draft, Message  # noqa: E402
 
@@ -181,22 +184,12 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             return measure(port, engine, args)
         finally:
             engine.dispose()
-            stop(server)
+            stop_process(server)
 
 
 def product_path() -> str:
     """PYTHONPATH for product subprocesses: this checkout's src/ first."""
     return os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL if serve does not exit within a minute."""
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=30)
 
 
 def record(result: dict[str, object]) -> None:

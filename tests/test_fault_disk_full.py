@@ -13,7 +13,6 @@ import errno
 import json
 import os
 import re
-import signal
 import smtplib
 import sqlite3
 import subprocess
@@ -26,7 +25,7 @@ from pathlib import Path
 import pytest
 from support.mail import build_message
 from support.postgres import free_port
-from support.process import cli_environment, run_cli, start_serve, wait_for_port
+from support.process import cli_environment, run_cli, start_serve, stop_process, wait_for_port
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TMPFS_SIZE = "32m"
@@ -130,16 +129,6 @@ def send(port: int, raw: bytes) -> Reply:
     return Reply(code, text)
 
 
-def stop(serve: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, as systemd stops it; SIGKILL if it does not exit within a minute."""
-    serve.send_signal(signal.SIGTERM)
-    try:
-        serve.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        serve.kill()
-        serve.wait(timeout=30)
-
-
 def stored_rows(environ: dict[str, str]) -> list[dict[str, object]]:
     """Every stored message, as `messages list --json` shows it."""
     result = run_cli(environ, "messages", "list", "--json")
@@ -216,7 +205,7 @@ def test_full_data_directory_defers_mail_and_loses_nothing(
             lambda: {row["state"] for row in stored_rows(environ)} == {"processed"}, timeout=60
         )
     finally:
-        stop(serve)
+        stop_process(serve)
     text = log.read_text(errors="replace")
 
     assert [reply.code for reply in replies_before] == [250, 250, 250]
@@ -311,7 +300,7 @@ def test_serve_on_a_full_data_directory_leaves_no_empty_session_key(
         refused_code = serve.wait(timeout=120)
     finally:
         if serve.poll() is None:
-            stop(serve)
+            stop_process(serve)
     refused = log.read_text(errors="replace")
     key_left = (small_data_dir / "web-secret.key").exists()
     filler.unlink()
@@ -319,7 +308,7 @@ def test_serve_on_a_full_data_directory_leaves_no_empty_session_key(
     try:
         wait_for_port(web_port, serve)
     finally:
-        stop(serve)
+        stop_process(serve)
 
     assert refused_code == 1
     assert "Traceback" not in refused

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -69,3 +70,13 @@ def start_cli(environ: dict[str, str], log: Path, *args: str) -> subprocess.Pope
             stdout=handle,
             stderr=subprocess.STDOUT,
         )
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as systemd stops a service; SIGKILL if it does not exit within a minute."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
