@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from email.message import EmailMessage
 from pathlib import Path
+
+from results import append_row
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,12 +77,12 @@ def main() -> int:
     }
     print(json.dumps(report, indent=2))
     if args.record:
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as handle:
-            handle.write(
-                f"| {time.strftime('%Y-%m-%d')} | classify DIR --jsonl, {args.messages} msgs "
-                f"(whole command incl. start-up) | {report['messages_per_s']:.0f} msg/s | "
-                f"model load {load_seconds:.2f} s | - | {platform.python_version()} |\n"
-            )
+        append_row(
+            f"classify DIR --jsonl, {args.messages} msgs (whole command incl. start-up)",
+            f"{report['messages_per_s']:.0f} msg/s",
+            f"model load {load_seconds:.2f} s",
+            "-",
+        )
     return 0
 
 

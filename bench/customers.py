@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import platform
 import random
 import statistics
 import sys
@@ -24,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+from results import append_row  # noqa: E402
 
 from inbox_triage.customers.csv_io import COLUMNS, import_customers  # noqa: E402
 from inbox_triage.customers.matching import match_message  # noqa: E402
@@ -166,16 +167,16 @@ def main() -> int:
     result = run(args.rows)
     print("\n".join(f"{key}: {value:.3f}" for key, value in result.items()))
     if args.record:
-        line = (
-            f"| {time.strftime('%Y-%m-%d')} | customers: import {args.rows} rows (SQLite, one "
-            f"transaction), then match 300 messages | import {result['import_s']:.1f} s "
-            f"(upsert again {result['reimport_s']:.1f} s); match median "
-            f"{result['match_median_ms']:.1f} ms, p95 {result['match_p95_ms']:.1f} ms | - | "
-            f"targets import < 60 s, median < 20 ms; right customer found in "
-            f"{result['found_share']:.0%} | {platform.python_version()} |\n"
+        append_row(
+            f"customers: import {args.rows} rows (SQLite, one transaction), "
+            "then match 300 messages",
+            f"import {result['import_s']:.1f} s (upsert again {result['reimport_s']:.1f} s); "
+            f"match median {result['match_median_ms']:.1f} ms, "
+            f"p95 {result['match_p95_ms']:.1f} ms",
+            "-",
+            "targets import < 60 s, median < 20 ms; right customer found in "
+            f"{result['found_share']:.0%}",
         )
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as handle:
-            handle.write(line)
     return 0
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import smtplib
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from sqlalchemy.engine import Engine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
+from results import append_row  # noqa: E402
 from support.postgres import free_port  # noqa: E402
 from support.process import (  # noqa: E402
     cli_environment,
@@ -195,15 +195,14 @@ def product_path() -> str:
 def record(result: dict[str, object]) -> None:
     """Append one row to bench/RESULTS.md."""
     met = "met" if float(result["p95_s"]) < TARGET_P95_S else "NOT met"  # type: ignore[arg-type]
-    line = (
-        f"| {time.strftime('%Y-%m-%d')} | e2e latency SMTP 250 → draft, `serve` (SQLite), "
+    append_row(
+        "e2e latency SMTP 250 → draft, `serve` (SQLite), "
         f"{result['rate_msgs_per_s']} msg/s × {result['messages']} msgs, processor poll interval "
-        f"{result['poll_interval_s']} s | p50 {result['p50_s']:.2f} s, p95 {result['p95_s']:.2f} s"
-        f", max {result['max_s']:.2f} s | - | target p95 < 1 s {met}; load avg "
-        f"{result['load_average_1m']:.1f} (shared machine) | {platform.python_version()} |\n"
+        f"{result['poll_interval_s']} s",
+        f"p50 {result['p50_s']:.2f} s, p95 {result['p95_s']:.2f} s, max {result['max_s']:.2f} s",
+        "-",
+        f"target p95 < 1 s {met}; load avg {result['load_average_1m']:.1f} (shared machine)",
     )
-    with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as handle:
-        handle.write(line)
 
 
 def main() -> int:

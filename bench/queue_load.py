@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import signal
@@ -37,6 +36,8 @@ from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+from results import append_row  # noqa: E402
 
 from inbox_triage.config import Settings, load_settings  # noqa: E402
 from inbox_triage.context import AppContext  # noqa: E402
@@ -227,16 +228,14 @@ def run(cases: int, requests: int, workers: int) -> dict[str, Any]:
 def record(result: dict[str, Any]) -> None:
     """Append one row to bench/RESULTS.md in its table format."""
     met = "met" if result["p95_ms"] < TARGET_P95_MS else "MISSED"
-    line = (
-        f"| {time.strftime('%Y-%m-%d')} | queue page, {result['cases']} cases (SQLite), "
-        f"{result['requests']} req, {result['workers']} workers | "
-        f"p50 {result['median_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms | – | "
+    append_row(
+        f"queue page, {result['cases']} cases (SQLite), "
+        f"{result['requests']} req, {result['workers']} workers",
+        f"p50 {result['median_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms",
+        "–",
         f"target p95 < {TARGET_P95_MS:.0f} ms: {met}; {result['requests_per_s']:.0f} req/s, "
-        f"load average {result['load_average']} | "
-        f"{platform.python_version()} |\n"
+        f"load average {result['load_average']}",
     )
-    with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as handle:
-        handle.write(line)
 
 
 def main() -> int:

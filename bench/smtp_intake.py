@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import smtplib
 import statistics
 import sys
@@ -26,6 +25,8 @@ from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+from results import append_row  # noqa: E402
 
 from inbox_triage.config import load_settings  # noqa: E402
 from inbox_triage.context import AppContext  # noqa: E402
@@ -140,15 +141,13 @@ def main() -> int:
     result = run(args.messages, args.clients, args.rounds)
     print(json.dumps(result, indent=2))
     if args.record:
-        line = (
-            f"| {time.strftime('%Y-%m-%d')} | SMTP intake, {args.messages} msgs, "
-            f"{args.clients} clients, median of {args.rounds} alternating rounds | "
-            f"{result['product_msgs_per_s']:.0f} msg/s | "
-            f"bare aiosmtpd {result['bare_msgs_per_s']:.0f} msg/s | "
-            f"ratio {result['ratio']:.2f} | {platform.python_version()} |\n"
+        append_row(
+            f"SMTP intake, {args.messages} msgs, "
+            f"{args.clients} clients, median of {args.rounds} alternating rounds",
+            f"{result['product_msgs_per_s']:.0f} msg/s",
+            f"bare aiosmtpd {result['bare_msgs_per_s']:.0f} msg/s",
+            f"ratio {result['ratio']:.2f}",
         )
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as handle:
-            handle.write(line)
     return 0
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -27,6 +26,8 @@ from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+from results import append_row  # noqa: E402
 
 from inbox_triage.config import load_settings  # noqa: E402
 from inbox_triage.context import AppContext  # noqa: E402
@@ -147,17 +148,17 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 def record(result: dict[str, object]) -> None:
     """Append one row to bench/RESULTS.md."""
     met = "met" if float(result["growth_mb"]) < TARGET_GROWTH_MB else "NOT met"  # type: ignore[arg-type]
-    line = (
-        f"| {time.strftime('%Y-%m-%d')} | soak: store_raw + Processor in-process (SQLite), "
-        f"{result['messages']} msgs, RSS every {result['sample_every']} | RSS "
-        f"{result['rss_baseline_mb']:.0f} → {result['rss_end_mb']:.0f} MiB from msg "
+    append_row(
+        "soak: store_raw + Processor in-process (SQLite), "
+        f"{result['messages']} msgs, RSS every {result['sample_every']}",
+        f"RSS {result['rss_baseline_mb']:.0f} → {result['rss_end_mb']:.0f} MiB from msg "
         f"{result['baseline_at']} (growth {result['growth_mb']:+.1f} MiB, trend "
-        f"{result['slope_mb_per_10k']:+.1f} MiB/10k msgs) | - | target growth < 50 MB {met}; "
+        f"{result['slope_mb_per_10k']:+.1f} MiB/10k msgs)",
+        "-",
+        f"target growth < 50 MB {met}; "
         f"{result['messages_per_s']:.0f} msg/s; load avg {result['load_average_1m']:.1f} "
-        f"(shared machine) | {platform.python_version()} |\n"
+        "(shared machine)",
     )
-    with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as handle:
-        handle.write(line)
 
 
 def main() -> int:

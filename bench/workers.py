@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import shutil
 import signal
 import subprocess
@@ -34,6 +33,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
+from results import append_row  # noqa: E402
 from support.postgres import start_postgres  # noqa: E402
 from support.process import cli_environment  # noqa: E402
 
@@ -230,14 +230,14 @@ def record(result: dict[str, object], messages: int) -> None:
         for r in runs
     )
     speedups = ", ".join(f"×{r['workers']} {r['speedup']:.2f}" for r in runs[1:])
-    line = (
-        f"| {time.strftime('%Y-%m-%d')} | workers: `inbox-triage worker` ×N on PostgreSQL "
-        f"(throwaway, fsync off), {messages} stored msgs per run, fresh db each | {rates} | "
-        f"- | speed-up {speedups}; {result['cpus']} cores, load avg "
-        f"{result['load_average_1m']:.1f} (shared machine) | {platform.python_version()} |\n"
+    append_row(
+        "workers: `inbox-triage worker` ×N on PostgreSQL "
+        f"(throwaway, fsync off), {messages} stored msgs per run, fresh db each",
+        rates,
+        "-",
+        f"speed-up {speedups}; {result['cpus']} cores, load avg "
+        f"{result['load_average_1m']:.1f} (shared machine)",
     )
-    with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as handle:
-        handle.write(line)
 
 
 def main() -> int:

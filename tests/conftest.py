@@ -11,13 +11,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.ci import missing
 from support.long_run import set_long_run
 from support.postgres import PostgresServer, find_bin_dir, start_postgres
 from support.settings import FixedClock, make_app, make_settings
 
 from inbox_triage.context import AppContext
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,9 +41,7 @@ def postgres_server() -> Iterator[PostgresServer | str]:
         return
     if find_bin_dir() is None:
         message = "PostgreSQL is not installed (run `make test`, which installs it)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(message)
     base = Path(tempfile.mkdtemp(prefix="inbox-triage-pg-"))
     server = start_postgres(base)
     try:

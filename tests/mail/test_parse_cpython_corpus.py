@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
+from support.ci import missing
 
 from inbox_triage.mail.parse import parse_message
 from inbox_triage.mail.parsed import ParsedMail
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def corpus_dir() -> Path:
@@ -25,9 +22,7 @@ def corpus_dir() -> Path:
             "CPython's `test` package (test/test_email/data/msg_*.txt) is not installed "
             "in this interpreter; install the full Python build (e.g. libpython3-testsuite)"
         )
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(message)
     return folder
 
 

@@ -30,15 +30,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from imapclient import IMAPClient
 
 from inbox_triage.context import AppContext
 from inbox_triage.intake.imap import PollSummary, run_poller
+from support.ci import missing
 from support.mail import build_message
 from support.postgres import free_port
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "s3cret-imap-pw"
 USERS = 200
 
@@ -159,9 +158,7 @@ def require_dovecot() -> str:
     binary = find_dovecot()
     if binary is None:
         message = "Dovecot is not installed (scripts/install-system-deps.sh installs dovecot-imapd)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(message)
     return binary
 
 

@@ -9,7 +9,6 @@ Under CI=true missing PostgreSQL binaries are a failure, never a skip.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import tempfile
@@ -18,20 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
-import pytest
 
+from support.ci import missing
 from support.postgres import PostgresServer, _run, find_bin_dir, start_postgres
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def require_postgres() -> None:
     """Skip (fail under CI=true) when PostgreSQL is not installed."""
     if find_bin_dir() is None:
         message = "PostgreSQL is not installed (run `make test`, which installs it)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(message)
 
 
 def _pg_ctl(server: PostgresServer, *args: str) -> None:

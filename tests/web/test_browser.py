@@ -8,12 +8,12 @@ Screenshots of the queue and of a case page go to tests/artifacts/browser/
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.ci import missing
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,7 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-IN_CI = os.environ.get("CI", "").lower() == "true"
 STAFF = "anna.staff@clmaster.eu"
 PASSWORD = "correct horse battery staple"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -69,9 +68,7 @@ def browser() -> Iterator[Any]:
     """A headless Chromium driven by Playwright."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing (run scripts/install-system-deps.sh)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
