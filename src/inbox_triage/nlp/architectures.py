@@ -25,6 +25,8 @@ from spacy.util import registry
 from thinc.api import Logistic, Model, SparseLinear_v2, chain, resizable, with_cpu
 from thinc.layers.resizable import resize_linear_weighted
 
+from inbox_triage.nlp import optimizers  # noqa: F401  (registers the training optimizer)
+
 NEG_VALUE = -5000
 _CHAR_SEED_PREFIX = "\x01"
 
@@ -187,5 +189,52 @@ def _positive_forward(model: Model, docs: Any, is_train: bool) -> tuple[Any, Any
         if weight != 1.0:
             d_scores = model.ops.xp.where(d_scores < 0, d_scores * weight, d_scores)
         return backprop_inner(d_scores)
+
+    return scores, backprop
+
+
+@registry.architectures("inbox_triage.AveragedLinearCNN.v1")
+def averaged_linear_cnn(linear_model: Model, cnn_model: Model, linear_weight: float = 0.7) -> Model:
+    """``linear_weight`` x the linear model's scores + the rest x the CNN's.
+
+    Each branch is trained on its own log loss against the gold labels (not on
+    the loss of the average), so each is a full classifier on its own and the
+    average is a two-model ensemble in one spaCy component. The hashed linear
+    model reads n-grams; the CNN reads word shapes and affixes in context, and
+    the two err on different messages (models/EVAL.md).
+    """
+    model: Model = Model(
+        "averaged_linear_cnn",
+        _averaged_forward,
+        init=_averaged_init,
+        layers=[linear_model, cnn_model],
+        attrs={"linear_weight": linear_weight, "multi_label": True},
+        dims={"nO": linear_model.maybe_get_dim("nO")},
+    )
+    return model
+
+
+def _averaged_init(model: Model, X: Any = None, Y: Any = None) -> Model:
+    for layer in model.layers:
+        layer.initialize(X=X, Y=Y)
+    model.set_dim("nO", model.layers[0].get_dim("nO"), force=True)
+    return model
+
+
+def _averaged_forward(model: Model, docs: Any, is_train: bool) -> tuple[Any, Any]:
+    weight = model.attrs["linear_weight"]
+    linear, backprop_linear = model.layers[0](docs, is_train)
+    cnn, backprop_cnn = model.layers[1](docs, is_train)
+    scores = weight * linear + (1.0 - weight) * cnn
+
+    def backprop(d_scores: Any) -> list[Any]:
+        # textcat_multilabel's gradient is scores - truth, zero where a label
+        # is missing from the gold data; recover the truth and give each branch
+        # its own gradient (branch scores - truth) under the same mask.
+        truth = scores - d_scores
+        known = d_scores != 0
+        backprop_linear(model.ops.xp.where(known, linear - truth, 0.0))
+        backprop_cnn(model.ops.xp.where(known, cnn - truth, 0.0))
+        return []
 
     return scores, backprop

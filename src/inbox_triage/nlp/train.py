@@ -32,13 +32,19 @@ from inbox_triage.nlp.classify import (
 from inbox_triage.nlp.corpus import Example, corpus_hash, load_corpus
 from inbox_triage.nlp.labels import RIGHTS
 from inbox_triage.nlp.metrics import decide, dev_score, tune_thresholds
+from inbox_triage.nlp.optimizers import SparseDenseOptimizer
 from inbox_triage.nlp.report import Evaluation, evaluate, write_report
 
 log = logging.getLogger(__name__)
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 SEED = 20261125
-CONFIGS = {"hashed": "textcat_hashed.cfg", "ensemble": "textcat.cfg", "bow": "textcat_bow.cfg"}
+CONFIGS = {
+    "hashed": "textcat_hashed.cfg",
+    "averaged": "textcat_averaged.cfg",
+    "ensemble": "textcat.cfg",
+    "bow": "textcat_bow.cfg",
+}
 DEFAULT_ARCHITECTURE = "hashed"
 
 
@@ -158,6 +164,8 @@ def train_pipeline(
         for e in train
     ]
     optimizer = nlp.initialize(lambda: samples)
+    if isinstance(optimizer, SparseDenseOptimizer):
+        optimizer.route(textcat.model)
     total = epochs or plan.epochs
     gold = [set(e.rights) for e in dev] if dev else []
     best: tuple[float, int, dict[str, float] | None, bytes | None] = (-1.0, total, None, None)
