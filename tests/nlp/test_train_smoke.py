@@ -41,12 +41,14 @@ def test_train_writes_loadable_models_and_the_report(tmp_path: Path) -> None:
     assert "## de (through the en model)" in report
     german = evaluations["de (through the en model)"]
     assert german.flagged == 10 and german.wrong_flagged == german.wrong  # no German model
-    assert "| flagged needs_review |" in report
+    assert "| flagged needs_review |" in report and "hu privacy gate (tuned on dev)" in report
     meta = json.loads((tmp_path / "models" / "hu" / "inbox_triage.json").read_text())
     assert meta["corpus_examples"] == 140 and len(meta["thresholds"]) == 10
+    assert set(meta["privacy_gate"]) == {"raise_at", "drop_below"}
     english = json.loads((tmp_path / "models" / "en" / "inbox_triage.json").read_text())
     assert english["corpus_examples"] == 140 + 35
     classifier = Classifier.load(tmp_path / "models")
     assert classifier.problems == {}
     result = classifier.classify("hu", "Adataim", "Kérem, töröljék az adataimat.")
-    assert set(result.scores) == set(meta["labels"])
+    assert set(result.scores) == set(meta["labels"])  # the ten rights, not privacy_request
+    assert result.request_score is not None and 0.0 <= result.request_score <= 1.0

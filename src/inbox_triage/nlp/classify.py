@@ -2,7 +2,8 @@
 
 One pipeline per language (hu, en); any other language goes through the
 English one and is flagged for review. Decisions use per-label thresholds
-tuned on the dev split and stored beside each model. A missing or broken
+and the privacy gate (metrics.PrivacyGate), tuned on the dev split and stored
+beside each model. A missing or broken
 model never crashes processing: the message is routed to human review.
 """
 
@@ -18,7 +19,8 @@ from typing import Any
 from inbox_triage.context import AppContext
 from inbox_triage.errors import ModelError
 from inbox_triage.mail.parsed import ParsedMail
-from inbox_triage.nlp.labels import RIGHTS
+from inbox_triage.nlp.labels import PRIVACY_REQUEST, RIGHTS
+from inbox_triage.nlp.metrics import PrivacyGate, decide
 from inbox_triage.nlp.text import model_input
 from inbox_triage.resources import resource_path
 
@@ -33,7 +35,7 @@ REVIEW_MARGIN = 0.15
 
 @dataclass(frozen=True)
 class Classification:
-    """The rights a message invokes, with every label's score."""
+    """The rights a message invokes, with every right's score."""
 
     language: str
     rights: tuple[str, ...]
@@ -41,6 +43,7 @@ class Classification:
     needs_review: bool
     review_reasons: tuple[str, ...] = ()
     model_version: str | None = None
+    request_score: float | None = None  # the privacy_request output, when the model has it
 
     def to_json(self) -> dict[str, Any]:
         """The `classify --json` shape."""
@@ -59,12 +62,21 @@ class LanguageModel:
     nlp: Any
     thresholds: dict[str, float]
     version: str
+    gate: PrivacyGate | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def scores(self, texts: list[str]) -> list[dict[str, float]]:
+        """Each right's score, and privacy_request's when the pipeline has that output."""
         with self.lock:
             docs = list(self.nlp.pipe(texts, batch_size=64))
-        return [{label: float(doc.cats.get(label, 0.0)) for label in RIGHTS} for doc in docs]
+        return [_output_scores(doc.cats) for doc in docs]
+
+
+def _output_scores(cats: dict[str, float]) -> dict[str, float]:
+    scores = {label: float(cats.get(label, 0.0)) for label in RIGHTS}
+    if PRIVACY_REQUEST in cats:
+        scores[PRIVACY_REQUEST] = float(cats[PRIVACY_REQUEST])
+    return scores
 
 
 def load_language_model(directory: Path) -> LanguageModel:
@@ -89,7 +101,8 @@ def load_language_model(directory: Path) -> LanguageModel:
     except Exception as error:
         raise ModelError(f"model in {directory} cannot be loaded: {error}") from error
     thresholds = {label: float(meta["thresholds"].get(label, 0.5)) for label in RIGHTS}
-    return LanguageModel(nlp=nlp, thresholds=thresholds, version=str(meta.get("version")))
+    gate = PrivacyGate.from_json(meta["privacy_gate"]) if "privacy_gate" in meta else None
+    return LanguageModel(nlp, thresholds, str(meta.get("version")), gate)
 
 
 def model_language_of(language: str) -> str:
@@ -141,19 +154,44 @@ class Classifier:
 def _decide(
     language: str, model_language: str, scores: dict[str, float], model: LanguageModel
 ) -> Classification:
-    rights = tuple(sorted(label for label in RIGHTS if scores[label] >= model.thresholds[label]))
+    rights = tuple(sorted(decide(scores, model.thresholds, model.gate)))
     reasons: list[str] = []
     if language != model_language:
         reasons.append(f"no model for language {language!r}; used {model_language!r}")
-    uncertain = uncertain_labels(scores, model.thresholds)
+    uncertain = uncertain_labels(scores, model.thresholds, model.gate)
     if uncertain:
         reasons.append("uncertain: " + ", ".join(uncertain))
-    return Classification(language, rights, scores, bool(reasons), tuple(reasons), model.version)
+    return Classification(
+        language,
+        rights,
+        {label: scores[label] for label in RIGHTS},
+        bool(reasons),
+        tuple(reasons),
+        model.version,
+        scores.get(PRIVACY_REQUEST),
+    )
 
 
-def uncertain_labels(scores: dict[str, float], thresholds: dict[str, float]) -> list[str]:
-    """Labels whose score is too close to its threshold to decide without a person."""
-    return [label for label in RIGHTS if abs(scores[label] - thresholds[label]) < REVIEW_MARGIN]
+def uncertain_labels(
+    scores: dict[str, float], thresholds: dict[str, float], gate: PrivacyGate | None = None
+) -> list[str]:
+    """Outputs too close to their bound to decide without a person.
+
+    A right near its threshold; privacy_request near the gate bound that
+    applies, or whenever the gate overruled the thresholds.
+    """
+    labels = [label for label in RIGHTS if abs(scores[label] - thresholds[label]) < REVIEW_MARGIN]
+    request_score = scores.get(PRIVACY_REQUEST)
+    if gate is None or request_score is None:
+        return labels
+    by_thresholds = decide(scores, thresholds)
+    bound = gate.drop_below if by_thresholds else gate.raise_at
+    if (
+        abs(request_score - bound) < REVIEW_MARGIN
+        or decide(scores, thresholds, gate) != by_thresholds
+    ):
+        labels.append(PRIVACY_REQUEST)
+    return labels
 
 
 def _unavailable(language: str, problem: str) -> Classification:

@@ -1,4 +1,4 @@
-"""Multi-label metrics for the evaluation report and threshold tuning."""
+"""Multi-label metrics, and the decision rule tuned on dev: thresholds and the privacy gate."""
 
 from __future__ import annotations
 
@@ -6,9 +6,34 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from inbox_triage.nlp.labels import RIGHTS
+from inbox_triage.nlp.labels import PRIVACY_REQUEST, RIGHTS
 
 THRESHOLD_GRID = tuple(round(0.05 * step, 2) for step in range(2, 19))
+NEVER = 1.01  # a gate bound no sigmoid score reaches
+RAISE_GRID = (*THRESHOLD_GRID[4:], NEVER)
+DROP_GRID = (0.0, *THRESHOLD_GRID[:8])
+
+
+@dataclass(frozen=True)
+class PrivacyGate:
+    """When the model's own "privacy request at all?" score overrules the per-label thresholds.
+
+    A request phrased in an unusual way often scores under every right's
+    threshold while its privacy_request score, learnt from all rights' examples
+    together, is high: then the likeliest right is taken (`raise_at`). Rights
+    that pass their thresholds on a mail whose privacy_request score is very low
+    are dropped (`drop_below`). Both bounds are tuned on the dev split.
+    """
+
+    raise_at: float = NEVER
+    drop_below: float = 0.0
+
+    def to_json(self) -> dict[str, float]:
+        return {"raise_at": self.raise_at, "drop_below": self.drop_below}
+
+    @classmethod
+    def from_json(cls, data: dict[str, float]) -> PrivacyGate:
+        return cls(float(data["raise_at"]), float(data["drop_below"]))
 
 
 @dataclass(frozen=True)
@@ -120,14 +145,46 @@ def _counts(truth: list[bool], predicted: list[bool]) -> tuple[int, int, int]:
     return tp, fp, fn
 
 
-def decide(scores: dict[str, float], thresholds: dict[str, float]) -> set[str]:
-    """The labels whose score reaches their threshold."""
-    return {label for label in RIGHTS if scores[label] >= thresholds[label]}
+def decide(
+    scores: dict[str, float], thresholds: dict[str, float], gate: PrivacyGate | None = None
+) -> set[str]:
+    """The labels whose score reaches their threshold, then the privacy gate if any."""
+    rights = {label for label in RIGHTS if scores[label] >= thresholds[label]}
+    request_score = scores.get(PRIVACY_REQUEST)
+    if gate is None or request_score is None:
+        return rights
+    if rights and request_score < gate.drop_below:
+        return set()
+    if not rights and request_score >= gate.raise_at:
+        return {max(RIGHTS, key=lambda label: scores[label] / thresholds[label])}
+    return rights
+
+
+def tune_privacy_gate(
+    gold: Sequence[set[str]], scores: Sequence[dict[str, float]], thresholds: dict[str, float]
+) -> PrivacyGate | None:
+    """The gate with the best dev score; on a tie the one that overrules least.
+
+    None when the scores have no privacy_request output (older pipelines).
+    """
+    if not scores or PRIVACY_REQUEST not in scores[0]:
+        return None
+    best = (-1.0, PrivacyGate())
+    for raise_at in reversed(RAISE_GRID):
+        for drop_below in DROP_GRID:
+            gate = PrivacyGate(raise_at, drop_below)
+            value = dev_score(gold, scores, thresholds, gate)
+            if value > best[0] + 1e-9:
+                best = (value, gate)
+    return best[1]
 
 
 def dev_score(
-    gold: Sequence[set[str]], scores: Sequence[dict[str, float]], thresholds: dict[str, float]
+    gold: Sequence[set[str]],
+    scores: Sequence[dict[str, float]],
+    thresholds: dict[str, float],
+    gate: PrivacyGate | None = None,
 ) -> float:
-    """What early stopping maximises: macro-F1, plus a half weight of privacy-vs-not F1."""
-    predicted = [decide(s, thresholds) for s in scores]
+    """What early stopping and the gate maximise: macro-F1 + half the privacy-vs-not F1."""
+    predicted = [decide(s, thresholds, gate) for s in scores]
     return macro_f1(label_scores(gold, predicted)) + 0.5 * privacy_f1(gold, predicted)

@@ -30,8 +30,14 @@ from inbox_triage.nlp.classify import (
     uncertain_labels,
 )
 from inbox_triage.nlp.corpus import Example, corpus_hash, load_corpus
-from inbox_triage.nlp.labels import RIGHTS
-from inbox_triage.nlp.metrics import decide, dev_score, tune_thresholds
+from inbox_triage.nlp.labels import MODEL_LABELS, PRIVACY_REQUEST, RIGHTS
+from inbox_triage.nlp.metrics import (
+    PrivacyGate,
+    decide,
+    dev_score,
+    tune_privacy_gate,
+    tune_thresholds,
+)
 from inbox_triage.nlp.optimizers import SparseDenseOptimizer
 from inbox_triage.nlp.report import Evaluation, evaluate, write_report
 
@@ -80,23 +86,27 @@ def train_all(
     evaluations: dict[str, Evaluation] = {}
     baselines: dict[str, Evaluation | None] = {}
     sizes: dict[str, int] = {}
+    gates: dict[str, PrivacyGate | None] = {}
     per_language = Counter(e.language for e in examples)
     for language in MODEL_LANGUAGES:
         subset = [e for e in examples if model_language_of(e.language) == language]
         by_split = {s: [e for e in subset if e.split == s] for s in ("train", "dev", "test")}
-        nlp, epochs, thresholds = train_pipeline(
+        nlp, epochs, decision = train_pipeline(
             language, by_split["train"], plan, dev=by_split["dev"]
         )
-        log.info("%s: %d epochs chosen on dev", language, epochs)
+        assert decision is not None  # tuned on dev
+        thresholds, gate = decision
+        gates[language] = gate
+        log.info("%s: %d epochs chosen on dev, gate %s", language, epochs, gate)
         if plan.refit_with_dev:
             nlp, _, _ = train_pipeline(
                 language, by_split["train"] + by_split["dev"], plan, epochs=epochs
             )
         test = by_split["test"]
         test_scores = predict_scores(nlp, test)
-        predicted = [decide(s, thresholds) for s in test_scores]
+        predicted = [decide(s, thresholds, gate) for s in test_scores]
         flagged = [
-            e.language != language or bool(uncertain_labels(s, thresholds))
+            e.language != language or bool(uncertain_labels(s, thresholds, gate))
             for e, s in zip(test, test_scores, strict=True)
         ]
         baseline = baseline_predictions(by_split)
@@ -115,7 +125,7 @@ def train_all(
             baselines[section] = (
                 evaluate(examples_in, [baseline[i] for i in indexes]) if baseline else None
             )
-        save_model(nlp, output_dir / language, thresholds, data_hash, plan, len(subset))
+        save_model(nlp, output_dir / language, thresholds, gate, data_hash, plan, len(subset))
     write_report(
         output_dir / "EVAL.md",
         evaluations,
@@ -123,6 +133,7 @@ def train_all(
         data_hash,
         plan.architecture,
         sizes,
+        gates,
     )
     return evaluations
 
@@ -138,12 +149,14 @@ def train_pipeline(
     plan: TrainingPlan,
     dev: list[Example] | None = None,
     epochs: int | None = None,
-) -> tuple[Any, int, dict[str, float] | None]:
+) -> tuple[Any, int, tuple[dict[str, float], PrivacyGate | None] | None]:
     """A blank `language` pipeline with textcat_multilabel, trained with fixed seeds.
 
+    The pipeline learns the ten rights and `privacy_request` (any right at all).
     With `dev`, thresholds are tuned on it after every epoch and, with early
-    stopping, the epoch with the best dev macro-F1 is kept. Returns the
-    pipeline, its epoch count and the dev thresholds (None without dev).
+    stopping, the epoch with the best dev score is kept; the privacy gate is
+    tuned on that epoch's dev scores. Returns the pipeline, its epoch count and
+    the dev thresholds and gate (None without dev).
     """
     import spacy
     from spacy.training import Example as SpacyExample
@@ -155,20 +168,21 @@ def train_pipeline(
     config = spacy.util.load_config(CONFIG_DIR / config_file, overrides={"nlp.lang": language})
     nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
     textcat = nlp.get_pipe("textcat_multilabel")
-    for label in RIGHTS:
+    for label in MODEL_LABELS:
         textcat.add_label(label)
-    samples = [
-        SpacyExample.from_dict(
-            nlp.make_doc(e.text), {"cats": {label: float(label in e.rights) for label in RIGHTS}}
-        )
-        for e in train
-    ]
+    samples = [SpacyExample.from_dict(nlp.make_doc(e.text), {"cats": _cats(e)}) for e in train]
     optimizer = nlp.initialize(lambda: samples)
     if isinstance(optimizer, SparseDenseOptimizer):
         optimizer.route(textcat.model)
     total = epochs or plan.epochs
     gold = [set(e.rights) for e in dev] if dev else []
-    best: tuple[float, int, dict[str, float] | None, bytes | None] = (-1.0, total, None, None)
+    best: tuple[float, int, dict[str, float] | None, bytes | None, list[dict[str, float]]] = (
+        -1.0,
+        total,
+        None,
+        None,
+        [],
+    )
     for epoch in tqdm(range(1, total + 1), desc=f"train {language}", unit="epoch", leave=False):
         rng.shuffle(samples)
         for batch in minibatch(samples, size=plan.batch_size):
@@ -181,14 +195,23 @@ def train_pipeline(
                 log.info("%s epoch %d: dev score %.4f", language, epoch, value)
                 if value > best[0] + 1e-9 or not plan.early_stopping:
                     snapshot = nlp.to_bytes() if plan.early_stopping else None
-                    best = (value, epoch, thresholds, snapshot)
+                    best = (value, epoch, thresholds, snapshot, scores)
     if best[3] is None and optimizer.averages:
         with nlp.use_params(optimizer.averages):
-            best = (*best[:3], nlp.to_bytes())
+            best = (*best[:3], nlp.to_bytes(), best[4])
     if best[3] is not None:
         nlp.from_bytes(best[3])
     nlp.meta["inbox_triage_dev_score"] = best[0]
-    return nlp, best[1], best[2]
+    if best[2] is None:
+        return nlp, best[1], None
+    return nlp, best[1], (best[2], tune_privacy_gate(gold, best[4], best[2]))
+
+
+def _cats(example: Example) -> dict[str, float]:
+    """The gold outputs: each right, and privacy_request when any right is there."""
+    cats = {label: float(label in example.rights) for label in RIGHTS}
+    cats[PRIVACY_REQUEST] = float(bool(example.rights))
+    return cats
 
 
 def _final_params(nlp: Any, optimizer: Any) -> Any:
@@ -199,15 +222,18 @@ def _final_params(nlp: Any, optimizer: Any) -> Any:
 
 
 def predict_scores(nlp: Any, examples: list[Example]) -> list[dict[str, float]]:
-    """Every label's score for each example."""
+    """Every output's score for each example (privacy_request when the pipeline has it)."""
     docs = nlp.pipe([e.text for e in examples], batch_size=64)
-    return [{label: float(doc.cats[label]) for label in RIGHTS} for doc in docs]
+    return [
+        {label: float(s) for label, s in doc.cats.items() if label in MODEL_LABELS} for doc in docs
+    ]
 
 
 def save_model(
     nlp: Any,
     directory: Path,
     thresholds: dict[str, float],
+    gate: PrivacyGate | None,
     data_hash: str,
     plan: TrainingPlan,
     size: int,
@@ -231,6 +257,8 @@ def save_model(
         "labels": list(RIGHTS),
         "thresholds": thresholds,
     }
+    if gate is not None:
+        meta["privacy_gate"] = gate.to_json()
     (directory / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
 
