@@ -279,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quick", action="store_true", help="a short smoke-training run")
     train.add_argument(
         "--architecture",
-        choices=("hashed", "ensemble", "bow"),
+        choices=("hashed", "averaged", "ensemble", "bow"),
         default="hashed",
         help="textcat model architecture, a config in nlp/configs/ (default: %(default)s;"
         " models/EVAL.md records the measurement behind it)",

@@ -115,3 +115,23 @@ def test_training_lowers_the_loss_of_both_branches() -> None:
         nlp.update(samples, sgd=optimizer)
     after = branch_losses()
     assert after[0] < before[0] * 0.5 and after[1] < before[1] * 0.8
+
+
+def test_a_saved_averaged_pipeline_loads_and_scores_the_same(tmp_path: Any) -> None:
+    """GIVEN an initialised averaged pipeline saved to disk WHEN loaded again THEN it
+    gives the same scores (both branches and the linear weight survive the round trip)."""
+    from spacy.training import Example
+
+    nlp = _averaged_pipeline()
+    cats = {label: float(label == "access") for label in RIGHTS}
+    sample = Example.from_dict(nlp.make_doc("Küldjék el az adataimat."), {"cats": cats})
+    optimizer = nlp.initialize(lambda: [sample])
+    optimizer.route(nlp.get_pipe("textcat_multilabel").model)
+    for _ in range(3):
+        nlp.update([sample], sgd=optimizer)
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    text = "Kérem a rólam tárolt adatok másolatát."
+    assert loaded(text).cats == pytest.approx(nlp(text).cats)
+    model = loaded.get_pipe("textcat_multilabel").model
+    assert model.name == "averaged_linear_cnn" and model.attrs["linear_weight"] == 0.7
