@@ -201,7 +201,7 @@ def averaged_linear_cnn(linear_model: Model, cnn_model: Model, linear_weight: fl
     the loss of the average), so each is a full classifier on its own and the
     average is a two-model ensemble in one spaCy component. The hashed linear
     model reads n-grams; the CNN reads word shapes and affixes in context, and
-    the two err on different messages (models/EVAL.md).
+    the two err on different messages (configs/textcat_averaged.cfg).
     """
     model: Model = Model(
         "averaged_linear_cnn",

@@ -3,8 +3,8 @@
 One pipeline per language (hu, en); any other language goes through the
 English one and is flagged for review. Decisions use per-label thresholds
 and the privacy gate (metrics.PrivacyGate), tuned on the dev split and stored
-beside each model. A missing or broken
-model never crashes processing: the message is routed to human review.
+beside each model. A missing or broken model never crashes processing: the
+message is routed to human review.
 """
 
 from __future__ import annotations
