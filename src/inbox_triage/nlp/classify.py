@@ -69,10 +69,11 @@ class LanguageModel:
         """Each right's score, and privacy_request's when the pipeline has that output."""
         with self.lock:
             docs = list(self.nlp.pipe(texts, batch_size=64))
-        return [_output_scores(doc.cats) for doc in docs]
+        return [output_scores(doc.cats) for doc in docs]
 
 
-def _output_scores(cats: dict[str, float]) -> dict[str, float]:
+def output_scores(cats: dict[str, float]) -> dict[str, float]:
+    """A doc's ten right scores, and privacy_request's when the pipeline has that output."""
     scores = {label: float(cats.get(label, 0.0)) for label in RIGHTS}
     if PRIVACY_REQUEST in cats:
         scores[PRIVACY_REQUEST] = float(cats[PRIVACY_REQUEST])

@@ -45,14 +45,6 @@ class SparseDenseOptimizer:
         merged = {**(self.sparse.averages or {}), **(self.dense.averages or {})}
         return merged or None
 
-    @property
-    def learn_rate(self) -> float:
-        return float(self.dense.learn_rate)
-
-    def step_schedules(self) -> None:
-        self.sparse.step_schedules()
-        self.dense.step_schedules()
-
 
 @registry.optimizers("inbox_triage.SparseDenseOptimizer.v1")
 def sparse_dense_optimizer(sparse: Optimizer, dense: Optimizer) -> SparseDenseOptimizer:

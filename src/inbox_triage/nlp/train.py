@@ -14,7 +14,7 @@ import logging
 import random
 import shutil
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from inbox_triage.nlp.classify import (
     META_FILE,
     MODEL_LANGUAGES,
     model_language_of,
+    output_scores,
     uncertain_labels,
 )
 from inbox_triage.nlp.corpus import Example, corpus_hash, load_corpus
@@ -176,13 +177,7 @@ def train_pipeline(
         optimizer.route(textcat.model)
     total = epochs or plan.epochs
     gold = [set(e.rights) for e in dev] if dev else []
-    best: tuple[float, int, dict[str, float] | None, bytes | None, list[dict[str, float]]] = (
-        -1.0,
-        total,
-        None,
-        None,
-        [],
-    )
+    best = _BestEpoch(epoch=total)
     for epoch in tqdm(range(1, total + 1), desc=f"train {language}", unit="epoch", leave=False):
         rng.shuffle(samples)
         for batch in minibatch(samples, size=plan.batch_size):
@@ -193,18 +188,30 @@ def train_pipeline(
                 thresholds = tune_thresholds(gold, scores)
                 value = dev_score(gold, scores, thresholds)
                 log.info("%s epoch %d: dev score %.4f", language, epoch, value)
-                if value > best[0] + 1e-9 or not plan.early_stopping:
+                if value > best.score + 1e-9 or not plan.early_stopping:
                     snapshot = nlp.to_bytes() if plan.early_stopping else None
-                    best = (value, epoch, thresholds, snapshot, scores)
-    if best[3] is None and optimizer.averages:
+                    best = _BestEpoch(value, epoch, thresholds, snapshot, scores)
+    if best.snapshot is None and optimizer.averages:
         with nlp.use_params(optimizer.averages):
-            best = (*best[:3], nlp.to_bytes(), best[4])
-    if best[3] is not None:
-        nlp.from_bytes(best[3])
-    nlp.meta["inbox_triage_dev_score"] = best[0]
-    if best[2] is None:
-        return nlp, best[1], None
-    return nlp, best[1], (best[2], tune_privacy_gate(gold, best[4], best[2]))
+            best.snapshot = nlp.to_bytes()
+    if best.snapshot is not None:
+        nlp.from_bytes(best.snapshot)
+    nlp.meta["inbox_triage_dev_score"] = best.score
+    if best.thresholds is None:
+        return nlp, best.epoch, None
+    gate = tune_privacy_gate(gold, best.dev_scores, best.thresholds)
+    return nlp, best.epoch, (best.thresholds, gate)
+
+
+@dataclass
+class _BestEpoch:
+    """The epoch early stopping keeps: its dev score, thresholds, weights and dev scores."""
+
+    score: float = -1.0
+    epoch: int = 0
+    thresholds: dict[str, float] | None = None
+    snapshot: bytes | None = None
+    dev_scores: list[dict[str, float]] = field(default_factory=list)
 
 
 def _cats(example: Example) -> dict[str, float]:
@@ -223,10 +230,7 @@ def _final_params(nlp: Any, optimizer: Any) -> Any:
 
 def predict_scores(nlp: Any, examples: list[Example]) -> list[dict[str, float]]:
     """Every output's score for each example (privacy_request when the pipeline has it)."""
-    docs = nlp.pipe([e.text for e in examples], batch_size=64)
-    return [
-        {label: float(s) for label, s in doc.cats.items() if label in MODEL_LABELS} for doc in docs
-    ]
+    return [output_scores(doc.cats) for doc in nlp.pipe([e.text for e in examples], batch_size=64)]
 
 
 def save_model(
