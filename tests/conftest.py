@@ -4,6 +4,7 @@ and the --long switch of the fault and bad-input suites."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -48,6 +49,7 @@ def postgres_server() -> Iterator[PostgresServer | str]:
         yield server
     finally:
         server.stop()
+        shutil.rmtree(base, ignore_errors=True)  # a session's cluster can reach gigabytes
 
 
 def _new_postgres_database(server: PostgresServer | str) -> str:
