@@ -20,6 +20,9 @@ REQUEST = "Kérem, töröljék az összes személyes adatomat."
         "Support <info@clmaster.eu> ezt írta (időpont: 2025. márc. 3., H, 10:12):",
         "2025.03.03. 10:12 keltezéssel, Support írta:",
         "Support <info@clmaster.eu> wrote:",
+        "Am Di., 3. März 2025 um 10:12 Uhr schrieb Support <info@clmaster.eu>:",
+        "Am 03.03.2025 um 10:12 schrieb Support:",
+        "Support <info@clmaster.eu> schrieb:",
     ],
 )
 def test_attribution_followed_by_quote_lines(header: str) -> None:
@@ -288,3 +291,16 @@ def test_closing_sentence_starting_with_kuldve_is_not_a_signature() -> None:
     """
     text = f"{REQUEST}\nKüldve a kért személyi igazolvány másolata."
     assert split_reply(text) == (text, "", "")
+
+
+def test_german_sentence_about_an_earlier_letter_is_not_an_attribution() -> None:
+    """GIVEN a German request that mentions what the sender wrote before, ending in a colon
+    WHEN it is split
+    THEN nothing below it is taken for quoted history.
+    """
+    text = "Am Montag schrieb ich Ihnen Folgendes:\nBitte löschen Sie alle meine Daten.\n"
+
+    new, quoted, _ = split_reply(text)
+
+    assert "Bitte löschen Sie alle meine Daten." in new
+    assert quoted == ""

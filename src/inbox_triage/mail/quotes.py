@@ -28,8 +28,9 @@ _ATTRIBUTIONS = [
     re.compile(r".{0,200}\bkeltezéssel\b.{0,200}\bírta:$", re.IGNORECASE),
     re.compile(r".{0,200}\bezt írta \(időpont: .{1,80}\):$", re.IGNORECASE),
     re.compile(r"\d{4}\. ?.{0,250}\bírta:$", re.IGNORECASE),
+    re.compile(r"am\b.{0,120}\d{1,2}:\d{2}.{0,120}\bschrieb\b.{0,250}:$", re.IGNORECASE),
+    re.compile(r".{0,200}<[^<>@\s]+@[^<>\s]+>.{0,60}\bschrieb:$", re.IGNORECASE),
 ]
-_ATTRIBUTION_ENDINGS = ("wrote:", "írta:", "):")
 _HEADER_FROM = re.compile(r"\*?(?:from|feladó|von)\s*:\*?\s", re.IGNORECASE)
 _HEADER_DATE = re.compile(r"\*?(?:sent|date|elküldve|küldve|dátum|gesendet)\s*:", re.IGNORECASE)
 _HEADER_OTHER = re.compile(r"\*?(?:to|subject|címzett|tárgy|an|betreff)\s*:", re.IGNORECASE)
@@ -91,7 +92,7 @@ def _attribution_at(lines: list[str], end: int) -> int | None:
     shortest match wins so that a preceding sentence is never swallowed.
     """
     last = lines[end].strip()
-    if len(last) > _MAX_MARKER_LINE or not last.endswith(_ATTRIBUTION_ENDINGS):
+    if len(last) > _MAX_MARKER_LINE or not last.endswith(":"):
         return None
     for start in range(end, max(end - 3, -1), -1):
         chunk = lines[start : end + 1]
