@@ -25,6 +25,35 @@ def test_languages_including_hungarian_without_accents(
     assert detect_language(subject, body) == expected
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hallo, ist es möglich, die Domain baeckerei-mohn.de auf die neue IP zu setzen? Danke, Ute",
+        "Sehr geehrte Damen und Herren, gibt es eine Möglichkeit, meine Daten bei praxis-lenz.de"
+        " zu sehen? Es eilt.",
+        "Guten Tag, in meinem Kundenkonto steht noch die alte Adresse. Ist das ein Problem?",
+    ],
+)
+def test_german_is_not_taken_for_hungarian_or_english(body: str) -> None:
+    """GIVEN German mail with words that are also Hungarian or English ("es", a .de domain, "in")
+    WHEN detected THEN de, so that it goes to the fallback model and is flagged for review.
+    """
+    assert detect_language("", body) == "de"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "TILTAKOZOM A HIRLEVELEK ELLEN, TOBBET NE KULDJENEK NEKEM REKLAMOT!!!",
+        "a www rekordot at kene irni az uj szerverre",
+        "hogyan tudom a domaint a cegemre atiratni?",
+    ],
+)
+def test_capitals_and_short_accent_free_hungarian(body: str) -> None:
+    """GIVEN Hungarian in capitals or short and without accents WHEN detected THEN hu."""
+    assert detect_language("", body) == "hu"
+
+
 def test_short_text_falls_back_to_subject_and_body_together() -> None:
     """GIVEN a one-word body WHEN the subject is Hungarian THEN the two together decide."""
     assert detect_language("Kérem töröljék az adataimat", "köszi") == "hu"

@@ -3,14 +3,17 @@
 langdetect is seeded so the same text always gets the same answer. Hungarian
 typed without accents often fools it (into Finnish, Estonian, Indonesian...),
 so a small vote of very common function words, compared accent-free, can
-overrule it for Hungarian and English.
+overrule it for Hungarian, English and German (whose words must not count
+as Hungarian or English ones). Words are listed in function_words.toml.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import tomllib
 import unicodedata
+from pathlib import Path
 
 from langdetect import DetectorFactory, LangDetectException, detect_langs
 
@@ -19,141 +22,12 @@ _MIN_LETTERS = 12
 _LOCK = threading.Lock()
 DetectorFactory.seed = 0
 
-_HUNGARIAN_WORDS = frozenset(
-    [
-        "a",
-        "az",
-        "es",
-        "hogy",
-        "nem",
-        "is",
-        "de",
-        "meg",
-        "mar",
-        "csak",
-        "van",
-        "vagy",
-        "ha",
-        "kerem",
-        "kerjuk",
-        "szeretnem",
-        "szeretnek",
-        "koszonom",
-        "koszi",
-        "udv",
-        "udvozlettel",
-        "tisztelt",
-        "tisztelettel",
-        "jo",
-        "napot",
-        "szia",
-        "sziasztok",
-        "hello",
-        "adataimat",
-        "adataim",
-        "adatokat",
-        "adatot",
-        "szemelyes",
-        "torolni",
-        "toroljek",
-        "torlesere",
-        "kerem",
-        "mert",
-        "ami",
-        "amit",
-        "akkor",
-        "igen",
-        "ezt",
-        "azt",
-        "egy",
-        "el",
-        "ki",
-        "be",
-        "fel",
-        "le",
-        "mi",
-        "mit",
-        "hol",
-        "mikor",
-        "meddig",
-        "kinek",
-        "nekem",
-        "rolam",
-        "velem",
-        "tolem",
-        "mar",
-        "rendben",
-        "hatarido",
-        "tarhely",
-        "szamla",
-        "szamlat",
-        "jelszo",
-        "ugyfel",
-        "valamint",
-        "tovabba",
-        "illetve",
-        "alapjan",
-        "szerint",
-        "kapcsolatban",
-        "ugyben",
-        "cegunk",
-    ]
-)
-_ENGLISH_WORDS = frozenset(
-    [
-        "the",
-        "and",
-        "to",
-        "of",
-        "a",
-        "an",
-        "is",
-        "are",
-        "was",
-        "be",
-        "my",
-        "me",
-        "i",
-        "you",
-        "your",
-        "we",
-        "our",
-        "please",
-        "thanks",
-        "thank",
-        "would",
-        "like",
-        "could",
-        "can",
-        "do",
-        "does",
-        "what",
-        "which",
-        "who",
-        "how",
-        "when",
-        "data",
-        "personal",
-        "delete",
-        "request",
-        "regards",
-        "dear",
-        "hello",
-        "hi",
-        "with",
-        "for",
-        "from",
-        "this",
-        "that",
-        "have",
-        "has",
-        "not",
-        "about",
-        "on",
-        "in",
-        "it",
-    ]
-)
+_FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    language: frozenset(words.split())
+    for language, words in tomllib.loads(
+        (Path(__file__).parent / "function_words.toml").read_text(encoding="utf-8")
+    ).items()
+}
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -169,15 +43,16 @@ def detect_language(subject: str, body: str) -> str:
     if guess is None:
         guess = _langdetect(text)
     voted = _vote(text)
-    if voted and guess not in ("hu", "en"):
+    if voted and (guess not in _FUNCTION_WORDS or not _counts(text)[guess]):
         return voted
     return guess or voted or UNDETERMINED
 
 
 def _langdetect(text: str) -> str | None:
+    """langdetect's best guess; lower-cased first, since it reads capitals as English."""
     with _LOCK:
         try:
-            candidates = detect_langs(text)
+            candidates = detect_langs(text.lower())
         except LangDetectException:
             return None
     return candidates[0].lang if candidates else None
@@ -188,20 +63,27 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def _counts(text: str) -> dict[str, int]:
+    """How many of the text's words are function words of each language."""
+    words = _WORD.findall(_fold(text))
+    return {
+        language: sum(word in vocabulary for word in words)
+        for language, vocabulary in _FUNCTION_WORDS.items()
+    }
+
+
 def _vote(text: str, minimum: int = 2, dominance: float = 1.5) -> str | None:
-    """hu or en when their function words dominate, else None.
+    """hu, en or de when that language's function words dominate, else None.
 
     With a high minimum and dominance the vote is decisive on its own, which
     spares langdetect (the slowest step of classification) for the ordinary
-    Hungarian or English message; anything less clear still goes to langdetect.
+    message; anything less clear still goes to langdetect. German is counted
+    so that its own words outvote the few it shares with the others
+    (a .de domain is Hungarian "de", "in" and "an" are English).
     """
-    words = _WORD.findall(_fold(text))
-    if not words:
-        return None
-    hungarian = sum(word in _HUNGARIAN_WORDS for word in words)
-    english = sum(word in _ENGLISH_WORDS for word in words)
-    if hungarian >= minimum and hungarian > dominance * english:
-        return "hu"
-    if english >= minimum and english > dominance * hungarian:
-        return "en"
+    counts = _counts(text)
+    for language, count in counts.items():
+        rival = max(other for name, other in counts.items() if name != language)
+        if count >= minimum and count > dominance * rival:
+            return language
     return None
