@@ -8,7 +8,6 @@ subject while a case is open.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -19,21 +18,12 @@ from inbox_triage.cases.states import OPEN_STATES
 from inbox_triage.db.models import Case, Message
 from inbox_triage.mail.parsed import ParsedMail
 from inbox_triage.mail.send import case_id_for_message_ids
-
-_REPLY_PREFIX = re.compile(
-    r"^\s*((re|fw|fwd|aw|wg|tr|sv|vs|vá|váll|válasz|továbbítás|továbbítva)\s*(\[\d+\])?\s*:\s*)+",
-    re.IGNORECASE,
-)
+from inbox_triage.mail.subjects import strip_reply_prefixes
 
 
 def normalize_subject(subject: str) -> str:
     """Subject without reply/forward prefixes, case and spacing, for loose threading."""
-    text = subject or ""
-    previous = None
-    while previous != text:
-        previous = text
-        text = _REPLY_PREFIX.sub("", text)
-    return " ".join(text.split()).casefold()
+    return " ".join(strip_reply_prefixes(subject).split()).casefold()
 
 
 def find_thread(

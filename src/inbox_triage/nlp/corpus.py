@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from inbox_triage.errors import UsageError
@@ -25,6 +25,8 @@ class Example:
     body: str
     rights: tuple[str, ...]
     split: str
+    #: The corpus file it came from: one file is one writer's work.
+    source: str = field(default="", compare=False)
 
     @property
     def text(self) -> str:
@@ -43,7 +45,7 @@ def load_corpus(directory: Path) -> list[Example]:
         for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
                 continue
-            example = _parse_line(line, f"{file.name}:{number}")
+            example = _parse_line(line, f"{file.name}:{number}", file.name)
             if example.id in seen:
                 raise UsageError(f"{file.name}:{number}: duplicate id {example.id!r}")
             seen.add(example.id)
@@ -51,7 +53,7 @@ def load_corpus(directory: Path) -> list[Example]:
     return examples
 
 
-def _parse_line(line: str, where: str) -> Example:
+def _parse_line(line: str, where: str, source: str = "") -> Example:
     try:
         data = json.loads(line)
     except json.JSONDecodeError as error:
@@ -71,6 +73,7 @@ def _parse_line(line: str, where: str) -> Example:
         data["body"] or "",
         tuple(sorted(data["rights"])),
         data["split"],
+        source,
     )
 
 

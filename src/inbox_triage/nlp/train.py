@@ -92,17 +92,8 @@ def train_all(
     for language in MODEL_LANGUAGES:
         subset = [e for e in examples if model_language_of(e.language) == language]
         by_split = {s: [e for e in subset if e.split == s] for s in ("train", "dev", "test")}
-        nlp, epochs, decision = train_pipeline(
-            language, by_split["train"], plan, dev=by_split["dev"]
-        )
-        assert decision is not None  # tuned on dev
-        thresholds, gate = decision
+        nlp, thresholds, gate = fit_language(language, by_split["train"], by_split["dev"], plan)
         gates[language] = gate
-        log.info("%s: %d epochs chosen on dev, gate %s", language, epochs, gate)
-        if plan.refit_with_dev:
-            nlp, _, _ = train_pipeline(
-                language, by_split["train"] + by_split["dev"], plan, epochs=epochs
-            )
         test = by_split["test"]
         test_scores = predict_scores(nlp, test)
         predicted = [decide(s, thresholds, gate) for s in test_scores]
@@ -137,6 +128,23 @@ def train_all(
         gates,
     )
     return evaluations
+
+
+def fit_language(
+    language: str, train: list[Example], dev: list[Example], plan: TrainingPlan
+) -> tuple[Any, dict[str, float], PrivacyGate | None]:
+    """The shipped recipe for one language: tune on dev, then refit on train + dev.
+
+    The epoch count, thresholds and privacy gate come from the train-only run
+    scored on dev; the returned pipeline is the refit with that epoch count.
+    """
+    nlp, epochs, decision = train_pipeline(language, train, plan, dev=dev)
+    assert decision is not None  # tuned on dev
+    thresholds, gate = decision
+    log.info("%s: %d epochs chosen on dev, gate %s", language, epochs, gate)
+    if plan.refit_with_dev:
+        nlp, _, _ = train_pipeline(language, train + dev, plan, epochs=epochs)
+    return nlp, thresholds, gate
 
 
 def _report_order(language: str) -> tuple[int, str]:
