@@ -20,11 +20,10 @@ import sys
 from pathlib import Path
 
 from inbox_triage.nlp.classify import MODEL_LANGUAGES, model_language_of
+from inbox_triage.nlp.configs import CONFIGS, DEFAULT_ARCHITECTURE
 from inbox_triage.nlp.corpus import Example, load_corpus
 from inbox_triage.nlp.metrics import decide, label_scores, macro_f1, privacy_f1
 from inbox_triage.nlp.train import (
-    CONFIGS,
-    DEFAULT_ARCHITECTURE,
     TrainingPlan,
     baseline_predictions,
     fit_language,

@@ -47,6 +47,7 @@ from inbox_triage.commands.running import (
 from inbox_triage.config import Settings, load_settings
 from inbox_triage.errors import InboxTriageError
 from inbox_triage.logs import configure_logging
+from inbox_triage.nlp.configs import CONFIGS, DEFAULT_ARCHITECTURE
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -297,10 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--architecture",
-        choices=("hashed", "averaged", "ensemble", "bow"),
-        default="hashed",
-        help="textcat model architecture, a config in nlp/configs/ (default: %(default)s;"
-        " models/EVAL.md records the measurement behind it)",
+        choices=sorted(CONFIGS),
+        default=DEFAULT_ARCHITECTURE,
+        help="textcat model architecture, a config in nlp/configs/ (default: %(default)s,"
+        " chosen on held-out writers with scripts/cross_writer.py; see README)",
     )
     train.set_defaults(handler=cmd_train)
     return parser

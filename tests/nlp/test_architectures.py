@@ -10,9 +10,9 @@ import spacy
 from thinc.api import Model
 
 from inbox_triage.nlp.architectures import averaged_linear_cnn
+from inbox_triage.nlp.configs import CONFIG_DIR
 from inbox_triage.nlp.labels import RIGHTS
 from inbox_triage.nlp.optimizers import SparseDenseOptimizer
-from inbox_triage.nlp.train import CONFIG_DIR
 
 
 def _fixed_scores(scores: list[list[float]], received: list[Any]) -> Model:

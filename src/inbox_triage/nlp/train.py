@@ -30,6 +30,7 @@ from inbox_triage.nlp.classify import (
     output_scores,
     uncertain_labels,
 )
+from inbox_triage.nlp.configs import CONFIG_DIR, CONFIGS, DEFAULT_ARCHITECTURE
 from inbox_triage.nlp.corpus import Example, corpus_hash, load_corpus
 from inbox_triage.nlp.labels import MODEL_LABELS, PRIVACY_REQUEST, RIGHTS
 from inbox_triage.nlp.metrics import (
@@ -44,15 +45,7 @@ from inbox_triage.nlp.report import Evaluation, evaluate, write_report
 
 log = logging.getLogger(__name__)
 
-CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 SEED = 20261125
-CONFIGS = {
-    "hashed": "textcat_hashed.cfg",
-    "averaged": "textcat_averaged.cfg",
-    "ensemble": "textcat.cfg",
-    "bow": "textcat_bow.cfg",
-}
-DEFAULT_ARCHITECTURE = "hashed"
 
 
 @dataclass(frozen=True)
