@@ -147,6 +147,24 @@ def test_quoted_history_does_not_count(classifier: Classifier) -> None:
     assert classify(classifier, parsed.subject, parsed.new_text) == set()
 
 
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Re: Your request to delete your personal data", "Great, thanks for the quick help!"),
+        ("RE: Copy of my personal data - CSV", "Any update on this one? Cheers, Rob"),
+        ("Vá: Adataim helyesbítése", "Köszönöm, most már jó a cím a számlán."),
+        ("Fwd: Hozzájárulás visszavonása", "Szia, ezt továbbítom, mert nem tudom, megkaptátok-e."),
+    ],
+)
+def test_a_reply_subject_is_not_the_request(
+    classifier: Classifier, subject: str, body: str
+) -> None:
+    """GIVEN a thank-you or a bare follow-up whose only privacy words are the thread's subject
+    WHEN classified THEN the empty set: the subject of a reply is history, like a quote.
+    """
+    assert classify(classifier, subject, body) == set()
+
+
 def test_unknown_language_goes_through_english_and_is_flagged(classifier: Classifier) -> None:
     """GIVEN a German request WHEN classified THEN the English model answers, flagged for review."""
     body = "Bitte löschen Sie alle meine personenbezogenen Daten aus Ihrem System."
