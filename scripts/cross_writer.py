@@ -76,9 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], epilog="Figures: macro-F1 / privacy-vs-not F1."
     )
-    parser.add_argument("--corpus", type=Path, default=ROOT / "data" / "corpus")
     parser.add_argument(
-        "--hold-out", action="append", required=True, metavar="FILE", help="corpus file name"
+        "--corpus",
+        type=Path,
+        default=ROOT / "data" / "corpus",
+        help="directory of *.jsonl corpus files (default: data/corpus)",
+    )
+    parser.add_argument(
+        "--hold-out",
+        action="append",
+        required=True,
+        metavar="FILE",
+        help="a corpus file name to hold out (repeatable); its messages are scored, not learnt",
     )
     parser.add_argument(
         "--architecture",
