@@ -297,6 +297,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="a short smoke-training run (tests, not for use)"
     )
     train.add_argument(
+        "--report-only",
+        action="store_true",
+        help="do not train: score the models in --output on the test split of --corpus and"
+        " rewrite EVAL.md (after adding test data; the train and dev splits must be unchanged)",
+    )
+    train.add_argument(
         "--architecture",
         choices=sorted(CONFIGS),
         default=DEFAULT_ARCHITECTURE,

@@ -6,8 +6,11 @@ import json
 import random
 from pathlib import Path
 
+import pytest
+
+from inbox_triage.errors import UsageError
 from inbox_triage.nlp.classify import Classifier
-from inbox_triage.nlp.train import train_all
+from inbox_triage.nlp.train import report_models, train_all
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
 
@@ -43,10 +46,10 @@ def test_train_writes_loadable_models_and_the_report(tmp_path: Path) -> None:
     assert german.flagged == 10 and german.wrong_flagged == german.wrong  # no German model
     assert "| flagged needs_review |" in report and "hu privacy gate (tuned on dev)" in report
     meta = json.loads((tmp_path / "models" / "hu" / "inbox_triage.json").read_text())
-    assert meta["corpus_examples"] == 140 and len(meta["thresholds"]) == 10
+    assert meta["corpus_examples"] == 80 + 30 and len(meta["thresholds"]) == 10  # train + dev
     assert set(meta["privacy_gate"]) == {"raise_at", "drop_below"}
     english = json.loads((tmp_path / "models" / "en" / "inbox_triage.json").read_text())
-    assert english["corpus_examples"] == 140 + 35
+    assert english["corpus_examples"] == 110 + 25
     classifier = Classifier.load(tmp_path / "models")
     assert classifier.problems == {}
     result = classifier.classify("hu", "Adataim", "Kérem, töröljék az adataimat.")
@@ -67,3 +70,26 @@ def test_training_twice_gives_byte_identical_models(tmp_path: Path) -> None:
         assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
         for name in files:
             assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_report_only_rescores_saved_models_after_test_data_is_added(tmp_path: Path) -> None:
+    """GIVEN trained models WHEN a test file is added and `train --report-only` runs THEN
+    EVAL.md counts the new test messages without retraining; changed train data is refused."""
+    _small_corpus(tmp_path / "corpus")
+    train_all(tmp_path / "corpus", tmp_path / "models", quick=True)
+    model_bytes = (tmp_path / "models" / "hu" / "textcat_multilabel" / "model").read_bytes()
+    rows = [json.loads(line) for line in (tmp_path / "corpus" / "sample.jsonl").read_text(
+        encoding="utf-8").splitlines()]  # fmt: skip
+    extra = [{**r, "id": f"new-{i}", "split": "test"} for i, r in enumerate(rows[:12])]
+    (tmp_path / "corpus" / "more-test.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in extra) + "\n", encoding="utf-8"
+    )
+    evaluations = report_models(tmp_path / "corpus", tmp_path / "models")
+    hungarian_extra = sum(r["language"] == "hu" for r in extra)
+    assert hungarian_extra and evaluations["hu"].size == 30 + hungarian_extra
+    assert (tmp_path / "models" / "hu" / "textcat_multilabel" / "model").read_bytes() == model_bytes
+    (tmp_path / "corpus" / "more-train.jsonl").write_text(
+        json.dumps({**rows[0], "id": "new-train", "split": "train"}) + "\n", encoding="utf-8"
+    )
+    with pytest.raises(UsageError, match="retrain"):
+        report_models(tmp_path / "corpus", tmp_path / "models")

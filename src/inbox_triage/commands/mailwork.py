@@ -82,8 +82,11 @@ def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_triage.nlp.train import train_all
+    from inbox_triage.nlp.train import report_models, train_all
 
+    if args.report_only:
+        report_models(args.corpus, args.output)
+        return 0
     train_all(
         corpus_dir=args.corpus,
         output_dir=args.output,

@@ -74,7 +74,7 @@ def write_report(
         "trained and thresholded on the same splits.",
         "",
         f"- spaCy architecture: `{architecture}`",
-        f"- corpus SHA-256: `{data_hash}`",
+        f"- SHA-256 of the train and dev splits the models learnt from: `{data_hash}`",
     ]
     for language, gate in (gates or {}).items():
         if gate is not None:

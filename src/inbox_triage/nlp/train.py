@@ -21,11 +21,13 @@ from typing import Any
 from tqdm import tqdm
 
 from inbox_triage import __version__
+from inbox_triage.errors import UsageError
 from inbox_triage.nlp import architectures  # noqa: F401  (registers inbox_triage.* layers)
 from inbox_triage.nlp.classify import (
     FORMAT_VERSION,
     META_FILE,
     MODEL_LANGUAGES,
+    load_language_model,
     model_language_of,
     output_scores,
     uncertain_labels,
@@ -72,26 +74,53 @@ def train_all(
 
     A model learns from every example routed to it at run time: the English
     one also from the German (and any other) examples, since it is their
-    fallback. The report has one section per test language.
+    fallback. The test split is never read until the models are saved.
     """
     examples = load_corpus(corpus_dir)
-    data_hash = corpus_hash(examples)
+    learnt = [e for e in examples if e.split != "test"]
+    data_hash = corpus_hash(learnt)
     plan = TrainingPlan(architecture=architecture, epochs=3 if quick else TrainingPlan.epochs)
+    for language in MODEL_LANGUAGES:
+        subset = [e for e in learnt if model_language_of(e.language) == language]
+        train = [e for e in subset if e.split == "train"]
+        dev = [e for e in subset if e.split == "dev"]
+        nlp, thresholds, gate = fit_language(language, train, dev, plan)
+        save_model(nlp, output_dir / language, thresholds, gate, data_hash, plan, len(subset))
+    return report_models(corpus_dir, output_dir)
+
+
+def report_models(corpus_dir: Path, output_dir: Path) -> dict[str, Evaluation]:
+    """Score the saved models on the corpus's test split, next to the baseline; write EVAL.md.
+
+    Run by `train`, and on its own (`train --report-only`) when test data is
+    added: the models must have learnt from exactly this corpus's train and
+    dev splits, which their recorded corpus hash checks.
+    """
+    examples = load_corpus(corpus_dir)
+    data_hash = corpus_hash([e for e in examples if e.split != "test"])
     evaluations: dict[str, Evaluation] = {}
     baselines: dict[str, Evaluation | None] = {}
     sizes: dict[str, int] = {}
     gates: dict[str, PrivacyGate | None] = {}
+    model_architectures: set[str] = set()
     per_language = Counter(e.language for e in examples)
     for language in MODEL_LANGUAGES:
+        model = load_language_model(output_dir / language)
+        meta = json.loads((output_dir / language / META_FILE).read_text(encoding="utf-8"))
+        if meta.get("corpus_sha256") != data_hash:
+            raise UsageError(
+                f"the model in {output_dir / language} learnt from other train/dev data than"
+                f" {corpus_dir} holds: retrain with `inbox-triage train`"
+            )
+        model_architectures.add(str(meta.get("architecture")))
+        gates[language] = model.gate
         subset = [e for e in examples if model_language_of(e.language) == language]
         by_split = {s: [e for e in subset if e.split == s] for s in ("train", "dev", "test")}
-        nlp, thresholds, gate = fit_language(language, by_split["train"], by_split["dev"], plan)
-        gates[language] = gate
         test = by_split["test"]
-        test_scores = predict_scores(nlp, test)
-        predicted = [decide(s, thresholds, gate) for s in test_scores]
+        test_scores = predict_scores(model.nlp, test)
+        predicted = [decide(s, model.thresholds, model.gate) for s in test_scores]
         flagged = [
-            e.language != language or bool(uncertain_labels(s, thresholds, gate))
+            e.language != language or bool(uncertain_labels(s, model.thresholds, model.gate))
             for e, s in zip(test, test_scores, strict=True)
         ]
         baseline = baseline_predictions(by_split)
@@ -110,13 +139,12 @@ def train_all(
             baselines[section] = (
                 evaluate(examples_in, [baseline[i] for i in indexes]) if baseline else None
             )
-        save_model(nlp, output_dir / language, thresholds, gate, data_hash, plan, len(subset))
     write_report(
         output_dir / "EVAL.md",
         evaluations,
         baselines,
         data_hash,
-        plan.architecture,
+        " / ".join(sorted(model_architectures)),
         sizes,
         gates,
     )
