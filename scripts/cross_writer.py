@@ -1,8 +1,8 @@
 """Cross-writer evaluation: hold out whole corpus files, train on the rest, score them.
 
 Each corpus file is one writer's work, so a held-out file shows how a model
-does on a writer it never saw: the honest proxy for real mail, better than
-the test split, whose writers also wrote training files. Every held-out
+does on a writer it never saw: the honest proxy for real mail, and how model
+choices are made (the test split stays for the final figures). Every held-out
 message counts, whatever its split. The spaCy pipelines are trained with the
 shipped recipe (dev-tuned thresholds and gate, refit on train + dev) for each
 architecture asked for, next to the TF-IDF baseline of EVAL.md.
