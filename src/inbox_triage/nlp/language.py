@@ -34,16 +34,17 @@ _WORD = re.compile(r"[^\W\d_]+")
 def detect_language(subject: str, body: str) -> str:
     """The language of subject and new text, with a fallback for short texts."""
     text = f"{subject}\n{body}".strip()
+    counts = _counts(text)
     if sum(ch.isalpha() for ch in text) < _MIN_LETTERS:
-        return _vote(text) or UNDETERMINED
-    decisive = _vote(text, minimum=4, dominance=3.0)
+        return _vote(counts) or UNDETERMINED
+    decisive = _vote(counts, minimum=4, dominance=3.0)
     if decisive:
         return decisive
     guess = _langdetect(body) if sum(ch.isalpha() for ch in body) >= 40 else None
     if guess is None:
         guess = _langdetect(text)
-    voted = _vote(text)
-    if voted and (guess not in _FUNCTION_WORDS or not _counts(text)[guess]):
+    voted = _vote(counts)
+    if voted and (guess not in _FUNCTION_WORDS or not counts[guess]):
         return voted
     return guess or voted or UNDETERMINED
 
@@ -72,7 +73,7 @@ def _counts(text: str) -> dict[str, int]:
     }
 
 
-def _vote(text: str, minimum: int = 2, dominance: float = 1.5) -> str | None:
+def _vote(counts: dict[str, int], minimum: int = 2, dominance: float = 1.5) -> str | None:
     """hu, en or de when that language's function words dominate, else None.
 
     With a high minimum and dominance the vote is decisive on its own, which
@@ -81,7 +82,6 @@ def _vote(text: str, minimum: int = 2, dominance: float = 1.5) -> str | None:
     so that its own words outvote the few it shares with the others
     (a .de domain is Hungarian "de", "in" and "an" are English).
     """
-    counts = _counts(text)
     for language, count in counts.items():
         rival = max(other for name, other in counts.items() if name != language)
         if count >= minimum and count > dominance * rival:
